@@ -1,0 +1,53 @@
+# gaol — build, test and measure. `make help` lists the targets.
+
+GO        ?= go
+BIN       := bin/gaol
+PREFIX    ?= /usr/local
+PKGS      := ./...
+# Debian packages the tests and benchmarks use: pypy3 for the PyPy tests,
+# hyperfine for `make bench`, strace for comparisons.
+DEB_PKGS  := pypy3 hyperfine strace
+
+.PHONY: all build test test-short bench lint install deps escape compat help clean
+
+all: build
+
+help:
+	@echo "make deps     install the Debian packages the tests need (apt-get, as root)"
+	@echo "make build    build $(BIN)"
+	@echo "make test     run the whole test suite (the supervisor with -race)"
+	@echo "make bench    startup and per-syscall cost under gaol against the bare interpreter"
+	@echo "make lint     gofmt and go vet"
+	@echo "make install  install gaol to $(PREFIX)/bin"
+
+build:
+	$(GO) build -o $(BIN) ./cmd/gaol
+
+# deps installs what is missing and is a no-op when all is there, so that
+# `make test` can depend on it on a fresh Debian machine.
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" -ne 0 ]; then echo "make deps: need root to install:$$missing (tests needing them will skip)"; exit 0; fi; \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+test: deps lint build
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+test-short: build
+	$(GO) test -short -count=1 $(PKGS)
+
+bench: build
+	$(GO) run ./supervisor/internal/benchcmd
+
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/gaol
+
+clean:
+	rm -rf bin

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/gaol-sandbox/gaol/policies"
+	"github.com/gaol-sandbox/gaol/supervisor"
+)
+
+// exitError is a failure before the guest ran, with the exit status it
+// maps to (125 gaol failed, 126 cannot execute, 127 not found).
+type exitError struct {
+	status int
+	msg    string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func failf(status int, format string, args ...any) error {
+	return &exitError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+type mountFlag struct {
+	writable bool
+	mounts   *[]policies.Mount
+}
+
+func (m mountFlag) String() string { return "" }
+
+// Set parses HOST[:GUEST].
+func (m mountFlag) Set(v string) error {
+	host, guestPath, found := strings.Cut(v, ":")
+	if !found {
+		guestPath = host
+	}
+	abs, err := filepath.Abs(host)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return fmt.Errorf("host path %s: %w", host, errors.Unwrap(err))
+	}
+	if !filepath.IsAbs(guestPath) {
+		return fmt.Errorf("guest path %q must be absolute", guestPath)
+	}
+	if !found {
+		guestPath = abs
+	}
+	*m.mounts = append(*m.mounts, policies.Mount{Guest: filepath.Clean(guestPath), Kind: policies.MountHost, Host: abs, Writable: m.writable})
+	return nil
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type runFlags struct {
+	policy, result, trace, logLevel, cwd string
+	json                                 bool
+	cpu, wall                            time.Duration
+	memory, output                       string
+	vars                                 listFlag
+	mounts                               []policies.Mount
+}
+
+func cmdRun(args []string) int {
+	var f runFlags
+	fs := flag.NewFlagSet("gaol run", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: gaol run [flags] [--] PROGRAM [ARGS...]")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.policy, "policy", "", "policy `FILE` (HCL); default: the built-in python profile")
+	fs.Var(&f.vars, "var", "set a policy variable, `NAME=VALUE` (repeatable)")
+	fs.StringVar(&f.result, "result", "", "write the run result as JSON to `FILE`")
+	fs.BoolVar(&f.json, "json", false, "print the run result as JSON to stderr after the run")
+	fs.StringVar(&f.trace, "trace", "", "write one JSON line per intercepted syscall to `FILE`")
+	fs.DurationVar(&f.cpu, "cpu", 0, "CPU time budget (e.g. 5s), overrides the policy")
+	fs.DurationVar(&f.wall, "wall", 0, "wall time budget (e.g. 10s), overrides the policy")
+	fs.StringVar(&f.memory, "memory", "", "memory budget (e.g. 256MiB), overrides the policy")
+	fs.StringVar(&f.output, "output", "", "stdout+stderr budget (e.g. 1MiB), overrides the policy")
+	fs.Var(mountFlag{false, &f.mounts}, "ro", "mount host path read-only, `HOST[:GUEST]` (repeatable)")
+	fs.Var(mountFlag{true, &f.mounts}, "rw", "mount host path read-write, `HOST[:GUEST]` (repeatable)")
+	fs.StringVar(&f.cwd, "cwd", "", "the guest's working directory (a guest path)")
+	fs.StringVar(&f.logLevel, "log-level", "warn", "gaol's own log level: trace, debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return supervisor.StatusFailed
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "gaol run: no program to run (try: gaol run -- python3 -c 'print(1)')")
+		return supervisor.StatusFailed
+	}
+	status, err := run(f, fs.Args())
+	if err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			fmt.Fprintf(os.Stderr, "gaol: %s\n", ee.msg)
+			return ee.status
+		}
+		fmt.Fprintf(os.Stderr, "gaol: %v\n", err)
+		return supervisor.StatusFailed
+	}
+	return status
+}
+
+func run(f runFlags, argv []string) (int, error) {
+	log := hclog.New(&hclog.LoggerOptions{Name: "gaol", Level: hclog.LevelFromString(f.logLevel), Output: os.Stderr})
+	pol, err := loadPolicy(f.policy, f.vars)
+	if err != nil {
+		return 0, err
+	}
+	if err := applyOverrides(pol, f); err != nil {
+		return 0, err
+	}
+	path, err := findProgram(argv[0])
+	if err != nil {
+		return 0, err
+	}
+	guestArgv := append([]string{path}, argv[1:]...)
+	cwd := f.cwd
+	if m, i, ok := scriptMount(argv[1:]); ok {
+		f.mounts = append(f.mounts, m)
+		guestArgv[i+1] = m.Guest
+		if cwd == "" {
+			cwd = filepath.Dir(m.Guest)
+		}
+	}
+	opts := supervisor.Options{
+		Policy: pol, Path: path, Argv: guestArgv, Mounts: f.mounts, Cwd: cwd,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Logger: log,
+	}
+	if f.trace != "" {
+		tf, err := os.Create(f.trace)
+		if err != nil {
+			return 0, failf(supervisor.StatusFailed, "trace: %v", err)
+		}
+		defer tf.Close()
+		opts.Trace = tf
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	res := supervisor.Run(ctx, opts)
+	if res.Error != "" {
+		fmt.Fprintf(os.Stderr, "gaol: %s\n", res.Error)
+	}
+	if err := writeResult(res, f); err != nil {
+		fmt.Fprintf(os.Stderr, "gaol: %v\n", err)
+	}
+	return res.Status, nil
+}
+
+func writeResult(res *supervisor.Result, f runFlags) error {
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if f.json {
+		os.Stderr.Write(b)
+	}
+	if f.result != "" {
+		if err := os.WriteFile(f.result, b, 0o644); err != nil {
+			return fmt.Errorf("result: %w", err)
+		}
+	}
+	return nil
+}
+
+// loadPolicy loads the policy file, or the built-in python profile.
+func loadPolicy(file string, vars []string) (*policies.Policy, error) {
+	values := map[string]string{}
+	for _, v := range vars {
+		k, val, err := policies.ParseVarFlag(v)
+		if err != nil {
+			return nil, failf(supervisor.StatusFailed, "--var %s: %v", v, err)
+		}
+		values[k] = val
+	}
+	p := policies.NewParser()
+	var pol *policies.Policy
+	var diags hcl.Diagnostics
+	if file == "" {
+		pol, diags = p.Builtin("python")
+	} else {
+		if _, err := os.Stat(file); err != nil {
+			return nil, failf(supervisor.StatusFailed, "policy %s: %v", file, errors.Unwrap(err))
+		}
+		pol, diags = p.Load(file, values)
+	}
+	if diags.HasErrors() {
+		var buf bytes.Buffer
+		wr := hcl.NewDiagnosticTextWriter(&buf, p.Files(), 0, false)
+		wr.WriteDiagnostics(diags)
+		return nil, failf(supervisor.StatusFailed, "the policy has errors:\n%s", strings.TrimRight(buf.String(), "\n"))
+	}
+	return pol, nil
+}
+
+func applyOverrides(pol *policies.Policy, f runFlags) error {
+	if f.cpu > 0 {
+		pol.Limits.CPU = f.cpu
+	}
+	if f.wall > 0 {
+		pol.Limits.Wall = f.wall
+	}
+	for _, o := range []struct {
+		name, val string
+		dst       *int64
+	}{{"--memory", f.memory, &pol.Limits.Memory}, {"--output", f.output, &pol.Limits.Output}} {
+		if o.val == "" {
+			continue
+		}
+		n, err := policies.ParseSize(o.val)
+		if err != nil {
+			return failf(supervisor.StatusFailed, "%s: %v", o.name, err)
+		}
+		*o.dst = n
+	}
+	return nil
+}
+
+// findProgram finds the program on the host PATH, as a shell would, and
+// returns the real interpreter to run. A pyenv shim (a shell script) is
+// resolved to the interpreter it would run.
+func findProgram(name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+			return "", failf(supervisor.StatusNotFound, "%s: command not found", name)
+		}
+		return "", failf(supervisor.StatusCannotExec, "%s: cannot execute: %v", name, errors.Unwrap(err))
+	}
+	path, err = filepath.Abs(path)
+	if err != nil {
+		return "", failf(supervisor.StatusFailed, "%s: %v", name, err)
+	}
+	if real, ok := pyenvShim(path); ok {
+		path = real
+	}
+	if err := checkELF(path); err != nil {
+		return "", failf(supervisor.StatusCannotExec, "%s: cannot execute: %v", name, err)
+	}
+	return path, nil
+}
+
+// pyenvShim resolves a pyenv shim to the interpreter it runs.
+func pyenvShim(path string) (string, bool) {
+	if !strings.Contains(path, "/shims/") {
+		return "", false
+	}
+	head := make([]byte, 2)
+	if f, err := os.Open(path); err == nil {
+		io.ReadFull(f, head)
+		f.Close()
+	}
+	if string(head) != "#!" {
+		return "", false
+	}
+	out, err := exec.Command("pyenv", "which", filepath.Base(path)).Output()
+	if err != nil {
+		return "", false
+	}
+	real := strings.TrimSpace(string(out))
+	return real, real != ""
+}
+
+// checkELF accepts only ELF executables: the sandbox runs no shell, so a
+// script's interpreter line cannot be honoured.
+func checkELF(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return errors.Unwrap(err)
+	}
+	defer f.Close()
+	magic := make([]byte, 4)
+	if _, err := io.ReadFull(f, magic); err != nil || string(magic) != "\x7fELF" {
+		return errors.New("not an ELF executable (name the interpreter itself, e.g. python3)")
+	}
+	return nil
+}
+
+// scriptMount finds the interpreter's script argument: the first
+// non-option argument, when it is an existing host file. It is mapped
+// read-only at /work/NAME. The second result is its index in args.
+func scriptMount(args []string) (policies.Mount, int, bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-" || a == "--":
+			return policies.Mount{}, 0, false
+		case a == "-c" || a == "-m" || strings.HasPrefix(a, "-c") || strings.HasPrefix(a, "-m"):
+			return policies.Mount{}, 0, false
+		case a == "-W" || a == "-X" || a == "-Q":
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			abs, err := filepath.Abs(a)
+			if err != nil {
+				return policies.Mount{}, 0, false
+			}
+			if fi, err := os.Stat(abs); err != nil || !fi.Mode().IsRegular() {
+				return policies.Mount{}, 0, false
+			}
+			return policies.Mount{Guest: "/work/" + filepath.Base(abs), Kind: policies.MountHost, Host: abs}, i, true
+		}
+	}
+	return policies.Mount{}, 0, false
+}

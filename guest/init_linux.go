@@ -1,0 +1,143 @@
+package guest
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// RunInit is stage init: process 1 of the guest's PID namespace. It never
+// returns. It starts stage exec, reaps every process that ends in the
+// namespace and, when stage exec ends, reports its status and exits, which
+// makes the kernel kill whatever else is left in the namespace.
+func RunInit() {
+	// If the supervisor dies, so does the guest (design.md "Processes").
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	kind, payload, _, err := recvMessage(ControlFD)
+	if err != nil || kind != MsgConfig {
+		fail(fmt.Sprintf("init: no configuration: %v", err))
+	}
+	var cfg Config
+	if err := json.Unmarshal(payload, &cfg); err != nil {
+		fail(fmt.Sprintf("init: bad configuration: %v", err))
+	}
+	if err := provision(cfg.Tmpfs); err != nil {
+		fail("init: " + err.Error())
+	}
+	// The exec stage gets the configuration in argv: init's environment
+	// and argv are the supervisor's choice, and the exec replaces both.
+	cmd := exec.Command("/proc/self/exe", ModeExec, string(payload))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.ExtraFiles = []*os.File{os.NewFile(ControlFD, "control")}
+	cmd.Env = []string{}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true, Setctty: isTTY(0), Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		fail(fmt.Sprintf("init: cannot start the exec stage: %v", err))
+	}
+	report(reap(cmd.Process.Pid))
+	os.Exit(0)
+}
+
+// reap waits for every child until the exec stage itself has ended.
+func reap(pid int) Status {
+	for {
+		var ws unix.WaitStatus
+		var ru unix.Rusage
+		got, err := unix.Wait4(-1, &ws, 0, &ru)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return Status{Pid: pid, Error: fmt.Sprintf("init: wait: %v", err)}
+		}
+		if got != pid {
+			continue
+		}
+		var self unix.Rusage
+		_ = unix.Getrusage(unix.RUSAGE_CHILDREN, &self)
+		return Status{
+			Pid:        pid,
+			WaitStatus: uint32(ws),
+			UserUsec:   self.Utime.Sec*1e6 + self.Utime.Usec,
+			SysUsec:    self.Stime.Sec*1e6 + self.Stime.Usec,
+			MaxRSSKiB:  self.Maxrss,
+		}
+	}
+}
+
+func report(st Status) {
+	b, _ := json.Marshal(st)
+	_ = sendMessage(ControlFD, MsgStatus, b, -1)
+}
+
+func isTTY(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
+}
+
+// fail reports a stub failure to the supervisor and exits.
+func fail(msg string) {
+	_ = sendMessage(ControlFD, MsgError, []byte(msg), -1)
+	os.Exit(125)
+}
+
+// provision creates the detached tmpfs mounts and sends their fds to the
+// supervisor. The last one becomes init's working directory, inherited by
+// the exec stage and the interpreter: an empty, private directory.
+func provision(specs []Tmpfs) error {
+	fds := make([]int, 0, len(specs))
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}()
+	for _, spec := range specs {
+		fd, err := newTmpfs(spec)
+		if err != nil {
+			return err
+		}
+		fds = append(fds, fd)
+	}
+	if len(fds) > 0 {
+		if err := unix.Fchdir(fds[len(fds)-1]); err != nil {
+			return fmt.Errorf("chdir to the shadow directory: %w", err)
+		}
+	}
+	rights := []byte{}
+	if len(fds) > 0 {
+		rights = unix.UnixRights(fds...)
+	}
+	return unix.Sendmsg(ControlFD, []byte{MsgMounts}, rights, nil, 0)
+}
+
+func newTmpfs(spec Tmpfs) (int, error) {
+	ctx, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("tmpfs: fsopen: %w", err)
+	}
+	defer unix.Close(ctx)
+	size, inodes := spec.Bytes, spec.Inodes
+	if size <= 0 {
+		size = 1 << 20
+	}
+	if inodes <= 0 {
+		inodes = 1024
+	}
+	for k, v := range map[string]string{"size": fmt.Sprint(size), "nr_inodes": fmt.Sprint(inodes), "mode": "0755"} {
+		if err := unix.FsconfigSetString(ctx, k, v); err != nil {
+			return -1, fmt.Errorf("tmpfs: %s=%s: %w", k, v, err)
+		}
+	}
+	if err := unix.FsconfigCreate(ctx); err != nil {
+		return -1, fmt.Errorf("tmpfs: create: %w", err)
+	}
+	fd, err := unix.Fsmount(ctx, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV)
+	if err != nil {
+		return -1, fmt.Errorf("tmpfs: fsmount: %w", err)
+	}
+	return fd, nil
+}

@@ -1,0 +1,42 @@
+package policies
+
+import "strings"
+
+// Access is the set of things an operation does to a path. The zero value
+// is "no access": operations without a path (clocks, connects) carry it,
+// and rules with an `access` list never match them.
+type Access uint8
+
+const (
+	AccessRead   Access = 1 << iota // open for reading, stat, readlink, access(R_OK)
+	AccessWrite                     // open for writing, truncate, chmod, utimes, remove, rename
+	AccessCreate                    // O_CREAT of a new file, mkdir, symlink, link, mknod
+	AccessExec                      // execve
+	AccessList                      // getdents64, chdir
+)
+
+var accessNames = []string{"read", "write", "create", "exec", "list"}
+
+// ParseAccess returns the access bit a policy names, such as "read".
+func ParseAccess(name string) (Access, bool) {
+	for i, n := range accessNames {
+		if n == name {
+			return 1 << i, true
+		}
+	}
+	return 0, false
+}
+
+// String lists the access names joined by "|", or "none".
+func (a Access) String() string {
+	if a == 0 {
+		return "none"
+	}
+	var parts []string
+	for i, n := range accessNames {
+		if a&(1<<i) != 0 {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(parts, "|")
+}

@@ -1,0 +1,16 @@
+sandbox "s" {
+  network {
+    connect = [
+      "example.com:443",
+      "10.0.0.1/8:443",
+      "1.2.3.4",
+      "1.2.3.4:99999",
+    ]
+  }
+
+  rule "r" {
+    addresses = ["10.0.0.0/33"]
+    ports     = [0, 443.5]
+    action    = "deny"
+  }
+}

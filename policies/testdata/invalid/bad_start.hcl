@@ -1,0 +1,6 @@
+sandbox "s" {
+  time {
+    mode  = "frozen"
+    start = "yesterday"
+  }
+}

@@ -1,0 +1,3 @@
+sandbox "b" {
+  extends = "cycle_a.hcl"
+}

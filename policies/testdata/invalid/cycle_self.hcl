@@ -1,0 +1,3 @@
+sandbox "self" {
+  extends = "./cycle_self.hcl"
+}

@@ -1,0 +1,10 @@
+sandbox "one" {
+  extends = "python"
+}
+
+sandbox "two" {
+  extends = "python"
+}
+
+sandbox "one" {
+}

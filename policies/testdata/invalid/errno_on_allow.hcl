@@ -1,0 +1,7 @@
+sandbox "s" {
+  rule "r" {
+    class  = "file"
+    action = "allow"
+    errno  = "ENOENT"
+  }
+}

@@ -1,0 +1,3 @@
+sandbox "s" {
+  extends = "./no-such-base.hcl"
+}

@@ -1,0 +1,12 @@
+sandbox "s" {
+  mount "/work" {
+    host = "/"
+  }
+
+  rule "r" {
+    class = "file"
+  }
+}
+
+sandbox {
+}

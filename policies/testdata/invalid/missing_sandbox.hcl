@@ -1,0 +1,1 @@
+# This file only has comments; a policy needs a sandbox block.

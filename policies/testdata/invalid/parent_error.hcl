@@ -1,0 +1,7 @@
+sandbox "s" {
+  extends = "./parents/broken.hcl"
+
+  limits {
+    wall = "1m"
+  }
+}

@@ -1,0 +1,7 @@
+sandbox "broken" {
+  extends = "python"
+
+  limits {
+    cpu = "fast"
+  }
+}

@@ -1,0 +1,9 @@
+sandbox "s" {
+  limits {
+    processes = 2
+  }
+
+  process {
+    max = 4
+  }
+}

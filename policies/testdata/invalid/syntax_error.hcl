@@ -1,0 +1,9 @@
+sandbox "s" {
+  extends = "python"
+
+  limits {
+    cpu = "1s"
+
+  rule "r" {
+    action = "deny"
+  }

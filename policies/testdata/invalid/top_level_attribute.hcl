@@ -1,0 +1,7 @@
+extends = "python"
+
+sandbox "s" {
+}
+
+variable "x" {
+}

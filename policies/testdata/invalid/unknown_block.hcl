@@ -1,0 +1,11 @@
+sandbox "s" {
+  extends = "python"
+
+  mont "/work" {
+    type = "dir"
+  }
+
+  limit {
+    cpu = "1s"
+  }
+}

@@ -1,0 +1,13 @@
+sandbox "s" {
+  rule "hide" {
+    paths  = ["/secret"]
+    action = "deny"
+    errno  = "EACCESS"
+  }
+
+  rule "lower" {
+    paths  = ["/other"]
+    action = "deny"
+    errno  = "enoent"
+  }
+}

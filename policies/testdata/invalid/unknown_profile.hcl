@@ -1,0 +1,3 @@
+sandbox "s" {
+  extends = "pyhton"
+}

@@ -1,0 +1,4 @@
+sandbox "s" {
+  extends = "python"
+  unmount = ["/tpm", "dev/null"]
+}

@@ -1,0 +1,167 @@
+package supervisor
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gaol-sandbox/gaol/policies"
+)
+
+// Limit names the budget that stopped a run.
+type Limit string
+
+const (
+	limitNone   Limit = "none"
+	limitCPU    Limit = "cpu"
+	limitWall   Limit = "wall"
+	limitMemory Limit = "memory"
+	limitOutput Limit = "output"
+	limitDisk   Limit = "disk"
+)
+
+// mmapNotifyThreshold is the size from which the filter sends mmap to the
+// supervisor (smaller mappings stay on the fast path; RLIMIT_AS bounds
+// them all).
+const mmapNotifyThreshold = 16 << 20
+
+// limiter enforces the budgets the kernel cannot end a run on by itself.
+// The first budget exceeded is the one the result names.
+type limiter struct {
+	lim  policies.Limits
+	mu   sync.Mutex
+	hit  Limit
+	kill func()
+}
+
+func (l *limiter) exceed(name Limit) {
+	l.mu.Lock()
+	first := l.hit == ""
+	if first {
+		l.hit = name
+	}
+	l.mu.Unlock()
+	if first && l.kill != nil {
+		l.kill()
+	}
+}
+
+func (l *limiter) exceeded() Limit {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.hit == "" {
+		return limitNone
+	}
+	return l.hit
+}
+
+// wouldExceedMemory reports whether mapping length more bytes would take
+// the process past its memory budget.
+func (l *limiter) wouldExceedMemory(tgid int, length uint64) bool {
+	if l.lim.Memory <= 0 {
+		return false
+	}
+	if length > uint64(l.lim.Memory) {
+		return true
+	}
+	vm, _, err := statm(tgid)
+	if err != nil {
+		return false
+	}
+	return vm+int64(length) > l.lim.Memory
+}
+
+// statm returns the virtual and resident size of a process, in bytes.
+func statm(pid int) (vm, rss int64, err error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/statm")
+	if err != nil {
+		return 0, 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, 0, fmt.Errorf("statm: short")
+	}
+	v, _ := strconv.ParseInt(f[0], 10, 64)
+	r, _ := strconv.ParseInt(f[1], 10, 64)
+	return v * pageSize, r * pageSize, nil
+}
+
+// cpuTime returns the user+system CPU time of a process (all threads).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("stat: malformed")
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("stat: short")
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100, nil // USER_HZ is 100 on Linux
+}
+
+// watch checks CPU and resident memory of the guest until done closes.
+// RLIMIT_CPU ends a run at whole seconds; this ends it at the budget.
+func (l *limiter) watch(pid func() int, done <-chan struct{}) {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+		}
+		p := pid()
+		if p <= 0 {
+			continue
+		}
+		if l.lim.CPU > 0 {
+			if used, err := cpuTime(p); err == nil && used >= l.lim.CPU {
+				l.exceed(limitCPU)
+			}
+		}
+		if l.lim.Memory > 0 {
+			if _, rss, err := statm(p); err == nil && rss >= l.lim.Memory {
+				l.exceed(limitMemory)
+			}
+		}
+	}
+}
+
+// rlimits are the kernel's share of the budgets, set in the exec stage.
+func rlimits(lim policies.Limits) []rlimit {
+	var out []rlimit
+	if lim.CPU > 0 {
+		secs := uint64((lim.CPU + time.Second - 1) / time.Second)
+		// Soft: SIGXCPU one second after the budget (the watcher acts
+		// first); hard: SIGKILL a second later, if all else failed.
+		out = append(out, rlimit{unix.RLIMIT_CPU, secs + 1, secs + 2})
+	}
+	if lim.Memory > 0 {
+		out = append(out, rlimit{unix.RLIMIT_AS, uint64(lim.Memory), uint64(lim.Memory)})
+	}
+	if lim.OpenFiles > 0 {
+		out = append(out, rlimit{unix.RLIMIT_NOFILE, uint64(lim.OpenFiles), uint64(lim.OpenFiles)})
+	}
+	if lim.FileSize > 0 {
+		out = append(out, rlimit{unix.RLIMIT_FSIZE, uint64(lim.FileSize), uint64(lim.FileSize)})
+	}
+	out = append(out, rlimit{unix.RLIMIT_CORE, 0, 0})
+	return out
+}
+
+type rlimit struct {
+	res      int
+	cur, max uint64
+}

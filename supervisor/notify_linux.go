@@ -1,0 +1,191 @@
+package supervisor
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
+
+	"github.com/gaol-sandbox/gaol/supervisor/seccomp"
+	"github.com/gaol-sandbox/gaol/vfs"
+)
+
+// session is the supervisor's state for one run's notify loop.
+type session struct {
+	listener int
+	stopFD   int // eventfd: written once to stop every worker
+	log      hclog.Logger
+	fs       *vfs.FS
+	procs    *procs
+	trace    *tracer
+	start    time.Time
+	limits   *limiter
+
+	seq         atomic.Uint64
+	intercepted atomic.Uint64
+	denied      atomic.Uint64
+	firstExec   atomic.Bool // the stub's own exec of the interpreter has been let through
+	guestPid    atomic.Int64
+	token       sync.Mutex // held by the one worker that polls and receives
+	wg          sync.WaitGroup
+}
+
+// serve starts the workers. Each takes the token, polls the listener,
+// receives one notification, hands the token on and answers it on its own
+// thread, so the answer needs no hand-off between threads and a slow
+// answer never holds up the next notification.
+func (s *session) serve(workers int) {
+	for i := 0; i < workers; i++ {
+		s.wg.Add(1)
+		go s.worker()
+	}
+}
+
+// stop ends the workers and waits for them.
+func (s *session) stop() {
+	var one = []byte{1, 0, 0, 0, 0, 0, 0, 0}
+	unix.Write(s.stopFD, one)
+	s.wg.Wait()
+}
+
+func (s *session) worker() {
+	defer s.wg.Done()
+	// Signals interrupting ADDFD+SEND make the guest's call return 0
+	// (design.md, "Facts measured"): keep answers on one locked thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var n seccomp.Notif
+	for {
+		s.token.Lock()
+		ok, err := s.receive(&n)
+		s.token.Unlock()
+		if err != nil {
+			return
+		}
+		if ok {
+			s.handle(&n)
+		}
+	}
+}
+
+var errStopped = errors.New("notify loop stopped")
+
+// receive waits for the next notification. It returns false without error
+// for a notification withdrawn before it could be received.
+func (s *session) receive(n *seccomp.Notif) (bool, error) {
+	fds := []unix.PollFd{{Fd: int32(s.listener), Events: unix.POLLIN}, {Fd: int32(s.stopFD), Events: unix.POLLIN}}
+	for {
+		_, err := unix.Poll(fds, -1)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		break
+	}
+	if fds[1].Revents != 0 {
+		return false, errStopped
+	}
+	if fds[0].Revents&unix.POLLIN == 0 {
+		// POLLHUP: every guest task is gone. RECV would block forever.
+		if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
+			return false, errStopped
+		}
+		return false, nil
+	}
+	if err := seccomp.Recv(s.listener, n); err != nil {
+		// ENOENT: the guest thread died between poll and receive.
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINTR) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// handle answers one notification.
+func (s *session) handle(n *seccomp.Notif) {
+	t0 := time.Now()
+	s.intercepted.Add(1)
+	c := &call{s: s, n: n, tid: int(n.Pid)}
+	c.ev.Seq = s.seq.Add(1)
+	sc, known := seccomp.Lookup(uint32(n.Data.Nr))
+	c.ev.Syscall = sc.Name
+	if !known {
+		c.ev.Syscall = "syscall_" + itoa(int64(n.Data.Nr))
+	}
+	r := s.dispatch(c, sc, known)
+	s.answer(c, r)
+	if r.action == actDeny {
+		s.denied.Add(1)
+	}
+	if s.trace != nil {
+		c.ev.TimeUS = t0.Sub(s.start).Microseconds()
+		c.ev.LatencyUS = float64(time.Since(t0).Nanoseconds()) / 1e3
+		c.ev.Tid = c.tid
+		if c.p != nil {
+			c.ev.Pid = c.p.tgid
+		}
+		s.trace.write(&c.ev)
+	}
+}
+
+func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) reply {
+	p, err := s.procs.of(c.tid)
+	if err != nil {
+		// The thread is gone (killed while waiting): nobody reads the answer.
+		return reply{action: actDeny, errno: unix.ESRCH, rule: "guest thread gone"}
+	}
+	c.p = p
+	if !known || int(sc.Nr) >= len(handlers) || handlers[sc.Nr] == nil {
+		c.ev.Args.Raw = rawArgs(c.n)
+		return reply{action: actDeny, errno: unix.ENOSYS, rule: "unsupported syscall"}
+	}
+	return handlers[sc.Nr](c)
+}
+
+// answer sends the reply: a value, an errno, an injected fd, or (only for
+// syscalls whose decision read no guest memory) a continue.
+func (s *session) answer(c *call, r reply) {
+	c.ev.Action, c.ev.Rule, c.ev.RulePos = r.action.String(), r.rule, r.rulePos
+	if r.injectFD >= 0 && r.action == actInject {
+		defer unix.Close(r.injectFD)
+		flags := uint32(0)
+		if r.cloexec {
+			flags = unix.O_CLOEXEC
+		}
+		// ADDFD_FLAG_SEND: install the fd and answer with its number in
+		// one step, see seccomp_unotify(2).
+		add := seccomp.NotifAddFD{ID: c.n.ID, Flags: unix.SECCOMP_ADDFD_FLAG_SEND, SrcFD: uint32(r.injectFD), NewFDFlags: flags}
+		fd, err := seccomp.AddFD(s.listener, &add)
+		if err == nil {
+			c.ev.Result = int64(fd)
+			return
+		}
+		var errno unix.Errno
+		if errors.As(err, &errno) && errno != unix.ENOENT && errno != unix.EINPROGRESS {
+			// EMFILE and friends: the guest's own fd table refused it.
+			r = reply{action: actEmulate, errno: errno, rule: r.rule}
+		} else {
+			c.ev.Result = -int64(unix.ESRCH)
+			return
+		}
+	}
+	resp := seccomp.Resp{ID: c.n.ID}
+	switch {
+	case r.action == actAllow:
+		resp.Flags = seccomp.FlagContinue
+	case r.errno != 0:
+		resp.Error = -int32(r.errno)
+		c.ev.Result, c.ev.Errno = -int64(r.errno), errnoName(r.errno)
+	default:
+		resp.Val = r.val
+		c.ev.Result = r.val
+	}
+	_ = seccomp.Send(s.listener, &resp)
+}

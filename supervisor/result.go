@@ -1,0 +1,50 @@
+package supervisor
+
+// Version is gaol's version, reported in every result.
+var Version = "0.1.0-dev"
+
+// Result is the one record every run ends with, also when the guest
+// crashed or was killed. It is written as JSON by `gaol run --result`.
+type Result struct {
+	ExitCode   *int     `json:"exit_code"`        // the guest's exit status; null when a signal ended it
+	Signal     string   `json:"signal,omitempty"` // the signal that ended it (SIGKILL, SIGSEGV, …)
+	Limit      Limit    `json:"limit"`            // the budget that stopped it: cpu, wall, memory, output, disk or none
+	CPUUser    float64  `json:"cpu_user_s"`       // user CPU seconds of the guest
+	CPUSystem  float64  `json:"cpu_system_s"`     // system CPU seconds of the guest
+	PeakRSS    int64    `json:"peak_rss_bytes"`   // peak resident set size of the guest
+	Wall       float64  `json:"wall_s"`           // wall-clock seconds from start to end
+	Syscalls   Counts   `json:"syscalls"`         // intercepted syscalls
+	OutputSize int64    `json:"output_bytes"`     // bytes the guest wrote to stdout and stderr
+	Version    string   `json:"gaol_version"`     // gaol's version
+	Policy     string   `json:"policy"`           // the policy's name
+	Layers     []string `json:"layers"`           // the isolation layers in force
+	Error      string   `json:"error,omitempty"`  // why gaol itself failed, if it did
+	Status     int      `json:"status"`           // the CLI's exit status for this result (see docs/cli.md)
+}
+
+// Counts are the syscall counters of a run.
+type Counts struct {
+	Intercepted uint64 `json:"intercepted"`
+	Denied      uint64 `json:"denied"`
+}
+
+// Exit statuses of `gaol run`, in the style of timeout(1) and env(1).
+const (
+	StatusLimit      = 124 // a budget stopped the guest
+	StatusFailed     = 125 // gaol itself failed
+	StatusCannotExec = 126 // the command cannot be executed
+	StatusNotFound   = 127 // the command was not found
+)
+
+// exitStatus is the CLI's exit status for a result.
+func (r *Result) exitStatus() int {
+	switch {
+	case r.Error != "":
+		return StatusFailed
+	case r.Limit != limitNone && r.Limit != "":
+		return StatusLimit
+	case r.ExitCode == nil:
+		return 128 + signalNumber(r.Signal)
+	}
+	return *r.ExitCode
+}

@@ -1,0 +1,596 @@
+package supervisor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"golang.org/x/sys/unix"
+
+	"github.com/gaol-sandbox/gaol/guest"
+	"github.com/gaol-sandbox/gaol/policies"
+	"github.com/gaol-sandbox/gaol/supervisor/seccomp"
+	"github.com/gaol-sandbox/gaol/vfs"
+)
+
+// Options describe one run. Policy, Path and Argv are required.
+type Options struct {
+	Policy *policies.Policy
+	Path   string           // host path of the interpreter (found on PATH by the caller)
+	Argv   []string         // the interpreter's argv, argv[0] included
+	Mounts []policies.Mount // mounts added to the policy's (scripts, --ro, --rw); same guest path replaces
+	Cwd    string           // the guest's working directory; "" means /tmp if mounted, else /
+	Stdin  *os.File         // nil: /dev/null
+	Stdout io.Writer        // nil: discarded
+	Stderr io.Writer        // nil: discarded
+	Trace  io.Writer        // nil: no trace
+	Logger hclog.Logger     // nil: no log
+	Tuning Tuning
+}
+
+// Tuning holds knobs of the notify loop that benchmarks compare. The zero
+// value is the measured best (docs/performance.md).
+type Tuning struct {
+	Workers      int  // notify workers; 0 means 4
+	NoSyncWakeUp bool // do not set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+}
+
+// guestUID is the uid and gid the guest has in its user namespace.
+const guestUID = 1000
+
+// Run runs the interpreter under the policy and returns the run's result.
+// It never returns nil: a failure of gaol itself is the result's Error.
+func Run(ctx context.Context, o Options) *Result {
+	r := &runner{o: o, log: o.Logger, start: time.Now()}
+	if r.log == nil {
+		r.log = hclog.NewNullLogger()
+	}
+	res := &Result{Version: Version, Limit: limitNone}
+	if o.Policy != nil {
+		res.Policy = o.Policy.Name
+	}
+	if err := r.run(ctx, res); err != nil {
+		res.Error = err.Error()
+	}
+	res.Wall = time.Since(r.start).Seconds()
+	res.Status = res.exitStatus()
+	return res
+}
+
+type runner struct {
+	o      Options
+	log    hclog.Logger
+	start  time.Time
+	lim    *limiter
+	sess   *session
+	closer []func()
+	output atomic.Int64
+}
+
+func (r *runner) cleanup() {
+	for i := len(r.closer) - 1; i >= 0; i-- {
+		r.closer[i]()
+	}
+}
+
+func (r *runner) run(ctx context.Context, res *Result) error {
+	defer r.cleanup()
+	if r.o.Policy == nil || r.o.Path == "" || len(r.o.Argv) == 0 {
+		return errors.New("run: a policy, an interpreter path and an argv are required")
+	}
+	if err := seccomp.CheckSizes(); err != nil {
+		return fmt.Errorf("seccomp user notification is not available: %w", err)
+	}
+	plan, err := r.plan(ctx)
+	if err != nil {
+		return err
+	}
+	res.Layers = plan.layers
+
+	ctrl, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	sup := ctrl[0]
+	r.closer = append(r.closer, func() { unix.Close(sup) })
+	child := os.NewFile(uintptr(ctrl[1]), "gaol-control")
+
+	stdio, err := r.stdio()
+	if err != nil {
+		child.Close()
+		return err
+	}
+	r.lim = &limiter{lim: r.o.Policy.Limits}
+	cmd := r.initCommand(child, stdio, plan)
+	if err := cmd.Start(); err != nil {
+		child.Close()
+		stdio.closeChild()
+		return fmt.Errorf("cannot start the guest (user namespaces unavailable?): %w", err)
+	}
+	child.Close()
+	stdio.closeChild()
+	initPid := cmd.Process.Pid
+	r.log.Debug("guest started", "init_pid", initPid)
+
+	waited := make(chan struct{})
+	go func() { cmd.Wait(); close(waited) }()
+	killInit := func() { unix.Kill(initPid, unix.SIGKILL) }
+	r.closer = append(r.closer, func() { killInit(); <-waited })
+
+	cfg, _ := json.Marshal(plan.guest)
+	if err := guest.SendMessage(sup, guest.MsgConfig, cfg); err != nil {
+		return err
+	}
+	fs, err := r.buildFS(sup, plan)
+	if err != nil {
+		return err
+	}
+	r.closer = append(r.closer, func() { fs.Close() })
+
+	listener, err := r.receiveListener(sup)
+	if err != nil {
+		return err
+	}
+	r.closer = append(r.closer, func() { unix.Close(listener) })
+	if !r.o.Tuning.NoSyncWakeUp {
+		if err := seccomp.SetSyncWakeUp(listener); err != nil {
+			r.log.Debug("sync wake-up unavailable", "error", err)
+		}
+	}
+	sess, err := r.startSession(listener, fs, plan.cwd)
+	if err != nil {
+		return err
+	}
+	r.lim.kill = func() {
+		if pid := sess.guestPid.Load(); pid > 0 {
+			unix.Kill(int(pid), unix.SIGKILL)
+		}
+		killInit()
+	}
+	relays := stdio.startRelays(r)
+	if err := guest.SendMessage(sup, guest.MsgGo, nil); err != nil {
+		return err
+	}
+
+	st, gerr := r.wait(ctx, sup, waited, sess)
+	sess.stop()
+	relays.Wait()
+	res.Syscalls = Counts{Intercepted: sess.intercepted.Load(), Denied: sess.denied.Load()}
+	res.OutputSize = r.output.Load()
+	if err := sess.trace.flush(); err != nil {
+		r.log.Warn("trace incomplete", "error", err)
+	}
+	if gerr != nil {
+		return gerr
+	}
+	r.fillResult(res, st)
+	return nil
+}
+
+// wait waits for the guest to end, enforcing the wall budget, and returns
+// init's report of it.
+func (r *runner) wait(ctx context.Context, sup int, waited chan struct{}, sess *session) (*guest.Status, error) {
+	reports := make(chan guest.Status, 1)
+	go func() {
+		for {
+			kind, payload, fds, err := guest.RecvMessage(sup)
+			for _, fd := range fds {
+				unix.Close(fd)
+			}
+			if err != nil {
+				return
+			}
+			var st guest.Status
+			switch kind {
+			case guest.MsgStatus:
+				if json.Unmarshal(payload, &st) == nil {
+					reports <- st
+				}
+				return
+			case guest.MsgError:
+				reports <- guest.Status{Error: string(payload)}
+				return
+			}
+		}
+	}()
+	done := make(chan struct{})
+	defer close(done)
+	go r.lim.watch(func() int { return int(sess.guestPid.Load()) }, done)
+	var wall <-chan time.Time
+	if d := r.o.Policy.Limits.Wall; d > 0 {
+		t := time.NewTimer(d - time.Since(r.start))
+		defer t.Stop()
+		wall = t.C
+	}
+	for {
+		select {
+		case st := <-reports:
+			<-waited
+			if st.Error != "" {
+				return nil, errors.New(st.Error)
+			}
+			return &st, nil
+		case <-waited:
+			select {
+			case st := <-reports:
+				if st.Error != "" {
+					return nil, errors.New(st.Error)
+				}
+				return &st, nil
+			case <-time.After(100 * time.Millisecond):
+			}
+			// init was killed before it could report: the guest is gone.
+			return &guest.Status{WaitStatus: uint32(unix.SIGKILL)}, nil
+		case <-wall:
+			r.lim.exceed(limitWall)
+			wall = nil
+		case <-ctx.Done():
+			r.lim.kill()
+			ctx = context.Background()
+		}
+	}
+}
+
+func (r *runner) fillResult(res *Result, st *guest.Status) {
+	ws := unix.WaitStatus(st.WaitStatus)
+	switch {
+	case ws.Exited():
+		code := ws.ExitStatus()
+		res.ExitCode = &code
+	case ws.Signaled():
+		res.Signal = unix.SignalName(ws.Signal())
+		if ws.Signal() == unix.SIGXCPU {
+			r.lim.exceed(limitCPU)
+		}
+	}
+	res.CPUUser = float64(st.UserUsec) / 1e6
+	res.CPUSystem = float64(st.SysUsec) / 1e6
+	res.PeakRSS = st.MaxRSSKiB * 1024
+	res.Limit = r.lim.exceeded()
+	if res.Limit == limitNone && r.o.Policy.Limits.CPU > 0 &&
+		time.Duration((res.CPUUser+res.CPUSystem)*float64(time.Second)) > r.o.Policy.Limits.CPU && ws.Signaled() {
+		res.Limit = limitCPU
+	}
+}
+
+// receiveListener takes the seccomp listener fd from the exec stage.
+func (r *runner) receiveListener(sup int) (int, error) {
+	kind, payload, fds, err := guest.RecvMessage(sup)
+	if err != nil {
+		return -1, fmt.Errorf("guest start-up: %w", err)
+	}
+	if kind == guest.MsgError {
+		closeAll(fds)
+		return -1, errors.New(string(payload))
+	}
+	if kind != guest.MsgListener || len(fds) != 1 {
+		closeAll(fds)
+		return -1, fmt.Errorf("guest start-up: expected the seccomp listener, got message %q with %d fds", kind, len(fds))
+	}
+	return fds[0], nil
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+func (r *runner) startSession(listener int, fs *vfs.FS, cwd string) (*session, error) {
+	stopFD, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	r.closer = append(r.closer, func() { unix.Close(stopFD) })
+	s := &session{
+		listener: listener,
+		stopFD:   stopFD,
+		log:      r.log.Named("notify"),
+		fs:       fs,
+		procs:    newProcs(cwd),
+		trace:    newTracer(r.o.Trace),
+		start:    r.start,
+		limits:   r.lim,
+	}
+	r.closer = append(r.closer, s.procs.closeAll)
+	workers := r.o.Tuning.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	s.serve(workers)
+	r.sess = s
+	return s, nil
+}
+
+// initCommand is stage init of the guest stub: the gaol binary again, in
+// new user, PID, IPC, UTS and mount namespaces (and network, unless the
+// policy allows a network), mapped to an unprivileged uid.
+func (r *runner) initCommand(ctrl *os.File, io *stdio, plan *plan) *exec.Cmd {
+	cmd := exec.Command("/proc/self/exe", guest.ModeInit)
+	cmd.Args[0] = "gaol-guest"
+	cmd.Env = []string{}
+	cmd.Dir = "/"
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.childIn, io.childOut, io.childErr
+	cmd.ExtraFiles = []*os.File{ctrl}
+	flags := syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNS
+	if plan.newNet {
+		flags |= syscall.CLONE_NEWNET
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:                 uintptr(flags),
+		UidMappings:                []syscall.SysProcIDMap{{ContainerID: guestUID, HostID: os.Getuid(), Size: 1}},
+		GidMappings:                []syscall.SysProcIDMap{{ContainerID: guestUID, HostID: os.Getgid(), Size: 1}},
+		GidMappingsEnableSetgroups: false,
+		Pdeathsig:                  syscall.SIGKILL,
+		// uid 1000 would lose its namespace capabilities at the exec; init
+		// keeps CAP_SYS_ADMIN (in its own namespace only) to create the
+		// tmpfs mounts. The exec stage drops every capability.
+		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN},
+	}
+	return cmd
+}
+
+// buildFS receives the tmpfs fds from init and builds the guest's tree.
+func (r *runner) buildFS(sup int, plan *plan) (*vfs.FS, error) {
+	kind, payload, fds, err := guest.RecvMessage(sup)
+	if err != nil {
+		return nil, fmt.Errorf("guest start-up: %w", err)
+	}
+	if kind == guest.MsgError {
+		closeAll(fds)
+		return nil, errors.New(string(payload))
+	}
+	if kind != guest.MsgMounts || len(fds) != len(plan.guest.Tmpfs) {
+		closeAll(fds)
+		return nil, fmt.Errorf("guest start-up: expected %d tmpfs fds, got message %q with %d", len(plan.guest.Tmpfs), kind, len(fds))
+	}
+	mounts := append([]vfs.Mount(nil), plan.mounts...)
+	for i, idx := range plan.scratch {
+		mounts[idx].RootFD = fds[i]
+	}
+	shadow := fds[len(fds)-1]
+	fs, err := vfs.New(mounts, vfs.Options{ShadowFD: shadow, UID: guestUID, GID: guestUID})
+	if err != nil {
+		return nil, err
+	}
+	return fs, nil
+}
+
+// plan is everything decided before the guest starts.
+type plan struct {
+	guest   guest.Config
+	mounts  []vfs.Mount
+	scratch []int // indexes in mounts of scratch mounts, in Tmpfs order
+	cwd     string
+	newNet  bool
+	layers  []string
+}
+
+func (r *runner) plan(ctx context.Context) (*plan, error) {
+	pol := r.o.Policy
+	p := &plan{newNet: len(pol.Network.Connect) == 0}
+	exp := newExposer()
+	var loader []string
+	if pol.Interpreter.Discover {
+		in, err := DiscoverInterpreter(ctx, r.o.Path, pol.Interpreter.SitePackages)
+		if err != nil {
+			return nil, err
+		}
+		for _, path := range append(append([]string{r.o.Path, in.Executable}, in.Dirs...), in.Files...) {
+			if err := exp.expose(path); err != nil {
+				return nil, err
+			}
+		}
+		loader = in.Files
+	} else if err := exp.expose(r.o.Path); err != nil {
+		return nil, err
+	}
+	declared := map[string]policies.Mount{}
+	for _, m := range append(append([]policies.Mount(nil), pol.Mounts...), r.o.Mounts...) {
+		declared[m.Guest] = m
+	}
+	for _, m := range exp.list() {
+		if _, ok := declared[m.Guest]; !ok {
+			p.mounts = append(p.mounts, m)
+		}
+	}
+	guests := make([]string, 0, len(declared))
+	for g := range declared {
+		guests = append(guests, g)
+	}
+	sort.Strings(guests)
+	hasTmp := false
+	for _, g := range guests {
+		m := declared[g]
+		vm, err := toVFSMount(m)
+		if err != nil {
+			return nil, err
+		}
+		if m.Kind == policies.MountScratch {
+			p.scratch = append(p.scratch, len(p.mounts))
+			p.guest.Tmpfs = append(p.guest.Tmpfs, guest.Tmpfs{Bytes: orInt(m.QuotaBytes, 64<<20), Inodes: orInt(m.QuotaFiles, 4096) + 1})
+			if g == "/tmp" {
+				hasTmp = true
+			}
+		}
+		p.mounts = append(p.mounts, vm)
+	}
+	// The shadow tmpfs holds one empty directory per virtual directory the
+	// guest opens; it is also the guest's kernel working directory.
+	p.guest.Tmpfs = append(p.guest.Tmpfs, guest.Tmpfs{Bytes: 64 << 10, Inodes: 4096})
+
+	p.cwd = r.o.Cwd
+	if p.cwd == "" {
+		p.cwd = "/"
+		if hasTmp {
+			p.cwd = "/tmp"
+		}
+	}
+	p.guest.Path = r.o.Path
+	p.guest.Argv = r.o.Argv
+	p.guest.Env = envList(pol.Env)
+	for _, rl := range rlimits(pol.Limits) {
+		p.guest.Rlimits = append(p.guest.Rlimits, guest.Rlimit{Resource: rl.res, Cur: rl.cur, Max: rl.max})
+	}
+	p.layers = []string{"seccomp-user-notify", "user-namespace", "pid-namespace", "ipc-namespace", "uts-namespace", "mount-namespace"}
+	if p.newNet {
+		p.layers = append(p.layers, "network-namespace")
+	}
+	if abi, err := guest.LandlockABI(); err == nil && abi >= 1 {
+		p.guest.Landlock = true
+		p.guest.LandlockExec = landlockExec(r.o.Path, loader)
+		p.layers = append(p.layers, fmt.Sprintf("landlock-abi-%d", abi))
+	}
+	p.layers = append(p.layers, "rlimits")
+	return p, nil
+}
+
+// landlockExec lists what the exec stage may execute: the interpreter and
+// its ELF loader (the kernel opens both for the exec).
+func landlockExec(path string, files []string) []string {
+	out := []string{path}
+	for _, f := range files {
+		if len(f) > 0 && (contains(f, "/ld-linux") || contains(f, "/ld64")) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+func orInt(v, d int64) int64 {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func toVFSMount(m policies.Mount) (vfs.Mount, error) {
+	vm := vfs.Mount{Guest: m.Guest, Mode: m.Mode, Exclude: m.Exclude, HideDotfiles: m.HideDotfiles}
+	switch m.Kind {
+	case policies.MountHost:
+		vm.Kind, vm.Host, vm.Writable = vfs.KindHost, m.Host, m.Writable
+	case policies.MountFile:
+		vm.Kind, vm.Content = vfs.KindFile, []byte(m.Content)
+	case policies.MountDir:
+		vm.Kind = vfs.KindDir
+	case policies.MountScratch:
+		vm.Kind = vfs.KindScratch
+	case policies.MountDevice:
+		vm.Kind, vm.Device = vfs.KindDevice, m.Device
+	default:
+		return vm, fmt.Errorf("mount %s: unknown kind %q", m.Guest, m.Kind)
+	}
+	return vm, nil
+}
+
+// stdio is the guest's standard streams: stdin as given, stdout and
+// stderr through pipes that the supervisor relays and counts.
+type stdio struct {
+	childIn, childOut, childErr *os.File
+	outR, errR                  *os.File
+	ownIn                       *os.File
+}
+
+func (r *runner) stdio() (*stdio, error) {
+	s := &stdio{childIn: r.o.Stdin}
+	if s.childIn == nil {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			return nil, err
+		}
+		s.childIn, s.ownIn = f, f
+	}
+	var err error
+	if s.outR, s.childOut, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	if s.errR, s.childErr, err = os.Pipe(); err != nil {
+		s.outR.Close()
+		s.childOut.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *stdio) closeChild() {
+	s.childOut.Close()
+	s.childErr.Close()
+	if s.ownIn != nil {
+		s.ownIn.Close()
+	}
+}
+
+func (s *stdio) startRelays(r *runner) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, p := range []struct {
+		src *os.File
+		dst io.Writer
+	}{{s.outR, r.o.Stdout}, {s.errR, r.o.Stderr}} {
+		wg.Add(1)
+		go func(src *os.File, dst io.Writer) {
+			defer wg.Done()
+			defer src.Close()
+			r.relay(src, dst)
+		}(p.src, p.dst)
+	}
+	return &wg
+}
+
+// relay copies guest output to dst, counting it against the output budget.
+// Past the budget it stops the run and drops the rest.
+func (r *runner) relay(src io.Reader, dst io.Writer) {
+	if dst == nil {
+		dst = io.Discard
+	}
+	limit := r.o.Policy.Limits.Output
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			total := r.output.Add(int64(n))
+			chunk := buf[:n]
+			if limit > 0 && total > limit {
+				keep := int64(n) - (total - limit)
+				if keep < 0 {
+					keep = 0
+				}
+				chunk = chunk[:keep]
+				r.lim.exceed(limitOutput)
+			}
+			if len(chunk) > 0 {
+				dst.Write(chunk)
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,431 @@
+package supervisor
+
+import (
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gaol-sandbox/gaol/vfs"
+)
+
+// File handlers: each decodes its arguments and calls a shared worker
+// (open, openat and creat share openAt). Every path is read once from
+// guest memory and resolved by the VFS in the guest's namespace.
+
+const atFDCWD = unix.AT_FDCWD
+
+func sysOpen(c *call) reply {
+	return c.openAt(atFDCWD, 0, int(c.arg(1)), uint32(c.arg(2)), 0)
+}
+
+func sysCreat(c *call) reply {
+	return c.openAt(atFDCWD, 0, unix.O_CREAT|unix.O_WRONLY|unix.O_TRUNC, uint32(c.arg(1)), 0)
+}
+
+func sysOpenat(c *call) reply {
+	return c.openAt(c.argInt(0), 1, int(c.arg(2)), uint32(c.arg(3)), 0)
+}
+
+// openHow is struct open_how (openat2(2)).
+type openHow struct {
+	Flags, Mode, Resolve uint64
+}
+
+func sysOpenat2(c *call) reply {
+	size := c.arg(3)
+	if size < 24 {
+		return fail(unix.EINVAL)
+	}
+	var raw [24]byte
+	if err := readMem(c.tid, c.arg(2), raw[:]); err != nil {
+		return fail(err)
+	}
+	var how openHow
+	fromBytes(raw[:], &how)
+	if how.Resolve&^uint64(unix.RESOLVE_NO_SYMLINKS|unix.RESOLVE_NO_MAGICLINKS|unix.RESOLVE_NO_XDEV|unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT|resolveCached) != 0 {
+		return fail(unix.EINVAL)
+	}
+	var extra vfs.Flags
+	if how.Resolve&unix.RESOLVE_NO_SYMLINKS != 0 {
+		extra |= vfs.NoSymlinks
+	}
+	return c.openAt(c.argInt(0), 1, int(how.Flags), uint32(how.Mode), extra)
+}
+
+// openAt is the worker behind the open family.
+func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) reply {
+	p, err := c.readPath(pathArg)
+	if err != nil {
+		return fail(err)
+	}
+	c.ev.Args.Flags = openFlagNames(flags)
+	if dirfd != atFDCWD {
+		c.setFd(dirfd)
+	}
+	tmpfile := flags&unix.O_TMPFILE == unix.O_TMPFILE
+	rf := extra
+	creat := flags&unix.O_CREAT != 0 && !tmpfile
+	if creat {
+		rf |= vfs.Missing
+	}
+	if flags&unix.O_NOFOLLOW == 0 && !(creat && flags&unix.O_EXCL != 0) {
+		rf |= vfs.Follow
+	}
+	loc, err := c.resolveAt(dirfd, p, rf)
+	if err != nil {
+		return c.pathErr(err)
+	}
+	defer loc.Close()
+	c.ev.Args.Guest = loc.Path
+	if creat && flags&unix.O_EXCL != 0 && loc.Exists {
+		return fail(unix.EEXIST)
+	}
+	if loc.IsSymlink() && flags&unix.O_PATH == 0 {
+		return fail(unix.ELOOP)
+	}
+	if tmpfile && !loc.Writable() {
+		return deny(unix.EROFS, "read-only mount")
+	}
+	if (wantsWrite(flags) || (creat && !loc.Exists)) && !loc.Writable() && loc.Kind() != vfs.KindDevice {
+		return deny(unix.EROFS, "read-only mount")
+	}
+	fd, err := c.s.fs.Open(loc, flags, mode&^c.p.getUmask())
+	if err != nil {
+		return c.pathErr(err)
+	}
+	r := inject(fd, flags&unix.O_CLOEXEC != 0)
+	r.rule = "mount " + mountOf(loc)
+	return r
+}
+
+func wantsWrite(flags int) bool {
+	return flags&(unix.O_WRONLY|unix.O_RDWR|unix.O_TRUNC|unix.O_APPEND) != 0
+}
+
+func mountOf(l *vfs.Loc) string { return string(l.Kind()) }
+
+// pathErr turns a resolution error into a reply: EROFS and EACCES are
+// refusals of the guest's view (deny), the rest is what a kernel says.
+func (c *call) pathErr(err error) reply {
+	e := toErrno(err)
+	switch e {
+	case unix.EROFS, unix.EACCES, unix.EPERM:
+		return deny(e, "filesystem view")
+	case unix.ENOENT:
+		if c.hiddenPath() {
+			return deny(e, "not mounted")
+		}
+	}
+	return fail(e)
+}
+
+// hiddenPath reports whether the traced path lies outside every mount:
+// its nearest existing ancestor is a virtual directory that lacks the
+// next component. Those ENOENTs are denials a researcher wants to see.
+func (c *call) hiddenPath() bool {
+	p := c.ev.Args.Path
+	if p == "" || !strings.HasPrefix(p, "/") {
+		return false
+	}
+	for d := p; d != "/"; {
+		i := strings.LastIndexByte(d, '/')
+		parent := d[:i]
+		if parent == "" {
+			parent = "/"
+		}
+		if c.s.fs.IsVirtualDir(parent) {
+			return true
+		}
+		d = parent
+	}
+	return false
+}
+
+// base returns the directory a relative path starts from.
+func (c *call) base(dirfd int, p string) (string, error) {
+	if strings.HasPrefix(p, "/") {
+		return "/", nil
+	}
+	if dirfd == atFDCWD {
+		return c.p.getCwd(), nil
+	}
+	dir, st, err := c.fdPath(dirfd)
+	if err != nil {
+		return "", err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return "", unix.ENOTDIR
+	}
+	return dir, nil
+}
+
+// fdPath maps a guest fd to the guest path it was opened as.
+func (c *call) fdPath(fd int) (string, unix.Stat_t, error) {
+	var st unix.Stat_t
+	our, err := c.p.guestFD(fd)
+	if err != nil {
+		return "", st, err
+	}
+	defer unix.Close(our)
+	if err := unix.Fstat(our, &st); err != nil {
+		return "", st, toErrno(err)
+	}
+	p, ok := c.s.fs.PathOf(&st)
+	if !ok {
+		if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			return "", st, unix.ENOTDIR
+		}
+		return "", st, unix.EACCES
+	}
+	return p, st, nil
+}
+
+func (c *call) resolveAt(dirfd int, p string, flags vfs.Flags) (*vfs.Loc, error) {
+	if p == "" {
+		return nil, unix.ENOENT
+	}
+	base, err := c.base(dirfd, p)
+	if err != nil {
+		return nil, err
+	}
+	return c.s.fs.Resolve(base, p, flags)
+}
+
+// ---- stat family ----
+
+func sysStat(c *call) reply  { return c.statAt(atFDCWD, 0, 1, unix.AT_NO_AUTOMOUNT) }
+func sysLstat(c *call) reply { return c.statAt(atFDCWD, 0, 1, unix.AT_SYMLINK_NOFOLLOW) }
+func sysFstat(c *call) reply { return c.statFDReply(c.argInt(0), c.arg(1)) }
+func sysNewfstatat(c *call) reply {
+	return c.statAt(c.argInt(0), 1, 2, int(c.arg(3)))
+}
+
+func (c *call) statAt(dirfd, pathArg, bufArg, flags int) reply {
+	if dirfd != atFDCWD {
+		c.setFd(dirfd)
+	}
+	p, err := c.readPath(pathArg)
+	if err != nil {
+		return fail(err)
+	}
+	if p == "" && flags&unix.AT_EMPTY_PATH != 0 {
+		return c.statFDReply(dirfd, c.arg(bufArg))
+	}
+	loc, err := c.resolveAt(dirfd, p, followFlag(flags))
+	if err != nil {
+		return c.pathErr(err)
+	}
+	defer loc.Close()
+	c.ev.Args.Guest = loc.Path
+	st, err := c.s.fs.Stat(loc)
+	if err != nil {
+		return fail(err)
+	}
+	return c.writeOut(c.arg(bufArg), asBytes(&st), 0)
+}
+
+func followFlag(atFlags int) vfs.Flags {
+	if atFlags&unix.AT_SYMLINK_NOFOLLOW != 0 {
+		return 0
+	}
+	return vfs.Follow
+}
+
+// writeOut writes a result into guest memory and answers v.
+func (c *call) writeOut(addr uint64, b []byte, v int64) reply {
+	if err := writeMem(c.tid, addr, b); err != nil {
+		return fail(err)
+	}
+	return ok(v)
+}
+
+// statFD stats a guest fd as the guest should see it.
+func (c *call) statFD(fd int) (unix.Stat_t, error) {
+	var st unix.Stat_t
+	if fd == atFDCWD {
+		loc, err := c.s.fs.Resolve("/", c.p.getCwd(), vfs.Follow)
+		if err != nil {
+			return st, err
+		}
+		defer loc.Close()
+		return c.s.fs.Stat(loc)
+	}
+	our, err := c.p.guestFD(fd)
+	if err != nil {
+		return st, err
+	}
+	defer unix.Close(our)
+	if err := unix.Fstat(our, &st); err != nil {
+		return st, err
+	}
+	if p, ok := c.s.fs.PathOf(&st); ok {
+		c.ev.Args.Guest = p
+		if c.s.fs.IsVirtualDir(p) {
+			loc, err := c.s.fs.Resolve("/", p, vfs.Follow)
+			if err != nil {
+				return st, err
+			}
+			defer loc.Close()
+			return c.s.fs.Stat(loc)
+		}
+	}
+	c.s.fs.Disguise(&st, c.s.fs.DevWritable(st.Dev))
+	return st, nil
+}
+
+func (c *call) statFDReply(fd int, buf uint64) reply {
+	c.setFd(fd)
+	st, err := c.statFD(fd)
+	if err != nil {
+		return fail(err)
+	}
+	return c.writeOut(buf, asBytes(&st), 0)
+}
+
+func sysStatx(c *call) reply {
+	dirfd, flags, mask, buf := c.argInt(0), int(c.arg(2)), int(c.arg(3)), c.arg(4)
+	if dirfd != atFDCWD {
+		c.setFd(dirfd)
+	}
+	p, err := c.readPath(1)
+	if err != nil {
+		return fail(err)
+	}
+	var stx unix.Statx_t
+	if p == "" && flags&unix.AT_EMPTY_PATH != 0 {
+		st, err := c.statFD(dirfd)
+		if err != nil {
+			return fail(err)
+		}
+		stx = vfs.StatToStatx(&st)
+	} else {
+		loc, err := c.resolveAt(dirfd, p, followFlag(flags))
+		if err != nil {
+			return c.pathErr(err)
+		}
+		defer loc.Close()
+		c.ev.Args.Guest = loc.Path
+		stx, err = c.s.fs.Statx(loc, mask)
+		if err != nil {
+			return fail(err)
+		}
+	}
+	return c.writeOut(buf, asBytes(&stx), 0)
+}
+
+// ---- access ----
+
+func sysAccess(c *call) reply { return c.accessAt(atFDCWD, 0, uint32(c.arg(1)), 0) }
+func sysFaccessat(c *call) reply {
+	return c.accessAt(c.argInt(0), 1, uint32(c.arg(2)), 0)
+}
+func sysFaccessat2(c *call) reply {
+	return c.accessAt(c.argInt(0), 1, uint32(c.arg(2)), int(c.arg(3)))
+}
+
+func (c *call) accessAt(dirfd, pathArg int, mode uint32, flags int) reply {
+	if mode&^uint32(unix.R_OK|unix.W_OK|unix.X_OK) != 0 {
+		return fail(unix.EINVAL)
+	}
+	p, err := c.readPath(pathArg)
+	if err != nil {
+		return fail(err)
+	}
+	loc, err := c.resolveAt(dirfd, p, followFlag(flags))
+	if err != nil {
+		return c.pathErr(err)
+	}
+	defer loc.Close()
+	c.ev.Args.Guest = loc.Path
+	if err := c.s.fs.Access(loc, mode); err != nil {
+		return fail(err)
+	}
+	return ok(0)
+}
+
+// ---- readlink ----
+
+func sysReadlink(c *call) reply { return c.readlinkAt(atFDCWD, 0, c.arg(1), int(c.arg(2))) }
+func sysReadlinkat(c *call) reply {
+	return c.readlinkAt(c.argInt(0), 1, c.arg(2), int(c.arg(3)))
+}
+
+func (c *call) readlinkAt(dirfd, pathArg int, buf uint64, size int) reply {
+	if size <= 0 {
+		return fail(unix.EINVAL)
+	}
+	p, err := c.readPath(pathArg)
+	if err != nil {
+		return fail(err)
+	}
+	loc, err := c.resolveAt(dirfd, p, 0)
+	if err != nil {
+		return c.pathErr(err)
+	}
+	defer loc.Close()
+	c.ev.Args.Guest = loc.Path
+	target, err := c.s.fs.Readlink(loc)
+	if err != nil {
+		return fail(err)
+	}
+	b := []byte(target)
+	if len(b) > size {
+		b = b[:size]
+	}
+	return c.writeOut(buf, b, int64(len(b)))
+}
+
+// ---- cwd ----
+
+func sysGetcwd(c *call) reply {
+	cwd := c.p.getCwd()
+	size := int(c.arg(1))
+	if len(cwd)+1 > size {
+		return fail(unix.ERANGE)
+	}
+	return c.writeOut(c.arg(0), append([]byte(cwd), 0), int64(len(cwd)+1))
+}
+
+func sysChdir(c *call) reply {
+	p, err := c.readPath(0)
+	if err != nil {
+		return fail(err)
+	}
+	loc, err := c.resolveAt(atFDCWD, p, vfs.Follow)
+	if err != nil {
+		return c.pathErr(err)
+	}
+	defer loc.Close()
+	c.ev.Args.Guest = loc.Path
+	if !loc.IsDir() {
+		return fail(unix.ENOTDIR)
+	}
+	c.p.setCwd(loc.Path)
+	return ok(0)
+}
+
+func sysFchdir(c *call) reply {
+	fd := c.argInt(0)
+	c.setFd(fd)
+	dir, st, err := c.fdPath(fd)
+	if err != nil {
+		return fail(err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fail(unix.ENOTDIR)
+	}
+	c.ev.Args.Guest = dir
+	c.p.setCwd(dir)
+	return ok(0)
+}
+
+func sysUmask(c *call) reply {
+	c.p.mu.Lock()
+	old := c.p.umask
+	c.p.umask = uint32(c.arg(0)) & 0o777
+	c.p.mu.Unlock()
+	return ok(int64(old))
+}
+
+// resolveCached is RESOLVE_CACHED (openat2(2)), which x/sys/unix does not name.
+const resolveCached = 0x20

@@ -1,0 +1,229 @@
+package vfs
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// validOpenFlags is the kernel's VALID_OPEN_FLAGS on x86-64 (every bit
+	// from O_CREAT to __O_TMPFILE, and O_ACCMODE): open(2) drops the other
+	// bits, openat2(2) would refuse them.
+	validOpenFlags = 0o37777703
+	// oPathFlags are the flags O_PATH keeps (O_PATH_FLAGS, fs/open.c).
+	oPathFlags = unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	// oTmpfile is __O_TMPFILE: unix.O_TMPFILE also holds O_DIRECTORY.
+	oTmpfile = unix.O_TMPFILE &^ unix.O_DIRECTORY
+)
+
+// openFlags normalises open(2) flags and mode the way the kernel does
+// before any lookup (build_open_how, build_open_flags).
+func openFlags(flags int, mode uint32) (int, uint32, error) {
+	flags &= validOpenFlags
+	if flags&unix.O_PATH != 0 {
+		flags &= oPathFlags
+	}
+	// The injected fd's close-on-exec is the caller's (ADDFD); the
+	// supervisor must never acquire a controlling terminal.
+	flags &^= unix.O_CLOEXEC | unix.O_NOCTTY
+	if willCreate(flags) {
+		mode &= 0o7777
+	} else {
+		mode = 0
+	}
+	switch {
+	case flags&unix.O_CREAT != 0 && flags&unix.O_DIRECTORY != 0:
+		return 0, 0, unix.EINVAL
+	case flags&oTmpfile != 0 && (flags&unix.O_DIRECTORY == 0 || flags&unix.O_ACCMODE == unix.O_RDONLY):
+		return 0, 0, unix.EINVAL
+	}
+	return flags, mode, nil
+}
+
+func willCreate(flags int) bool { return flags&(unix.O_CREAT|oTmpfile) != 0 }
+
+// mayWrite reports whether open flags ask for write access (the kernel's
+// MAY_WRITE: the access mode, or O_TRUNC).
+func mayWrite(flags int) bool {
+	return flags&unix.O_ACCMODE != unix.O_RDONLY || flags&unix.O_TRUNC != 0
+}
+
+// Open opens the Loc for the guest and returns a host fd (close-on-exec)
+// that the caller injects. flags and mode are the guest's open(2) or
+// openat(2) arguments; Open normalises them as the kernel does. The caller
+// resolves with Follow unless O_NOFOLLOW or O_CREAT|O_EXCL, and with
+// Missing when O_CREAT. Read-only mounts refuse every write, even to a
+// FIFO or device node a host mount holds (stricter than a read-only bind
+// mount; the supervisor's credentials are not the guest's).
+func (fs *FS) Open(l *Loc, flags int, mode uint32) (int, error) {
+	flags, mode, err := openFlags(flags, mode)
+	if err != nil {
+		return -1, err
+	}
+	if !l.Exists {
+		return create(l, flags, mode)
+	}
+	if err := l.openChecks(flags); err != nil {
+		return -1, err
+	}
+	if l.node.host != nil {
+		return fs.openHost(l, flags, mode)
+	}
+	return fs.openVirtual(l.node, flags)
+}
+
+// create opens a new file at a missing Loc, in the kernel's order of
+// errors (open_last_lookups, lookup_open).
+func create(l *Loc, flags int, mode uint32) (int, error) {
+	switch {
+	case flags&unix.O_CREAT == 0:
+		return -1, unix.ENOENT
+	case l.slash:
+		return -1, unix.EISDIR
+	case !l.Writable():
+		return -1, unix.EROFS
+	case l.denied:
+		return -1, unix.EACCES
+	}
+	return openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode)
+}
+
+// openChecks are the kernel's checks on an existing last component, in
+// its order (do_open, may_open, inode_permission).
+func (l *Loc) openChecks(flags int) error {
+	dir := l.IsDir()
+	if flags&unix.O_CREAT != 0 {
+		if flags&unix.O_EXCL != 0 {
+			return unix.EEXIST
+		}
+		if dir {
+			return unix.EISDIR
+		}
+	}
+	if flags&unix.O_DIRECTORY != 0 && !dir {
+		return unix.ENOTDIR
+	}
+	switch {
+	case flags&unix.O_PATH != 0:
+		return nil
+	case flags&oTmpfile != 0:
+		if !l.Writable() {
+			return unix.EROFS
+		}
+		return nil
+	case l.IsSymlink():
+		return unix.ELOOP
+	case dir && mayWrite(flags):
+		return unix.EISDIR
+	case mayWrite(flags) && !l.Writable() && l.node.kind != KindDevice:
+		return unix.EROFS
+	}
+	return nil
+}
+
+func (fs *FS) openHost(l *Loc, flags int, mode uint32) (int, error) {
+	if !l.Writable() {
+		// The file exists: never let a concurrent unlink turn this open
+		// into a creation in a read-only mount.
+		flags &^= unix.O_CREAT | unix.O_EXCL
+	}
+	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode)
+	if err != nil {
+		return -1, err
+	}
+	if l.IsDir() {
+		fs.remember(fd, l.Path)
+	}
+	return fd, nil
+}
+
+func (fs *FS) openVirtual(n *node, flags int) (int, error) {
+	switch n.kind {
+	case KindFile:
+		return reopen(n.memfd, unix.O_RDONLY|(flags&unix.O_PATH))
+	case KindDevice:
+		return openDevice(n.device, flags)
+	case KindDir:
+		return fs.openShadow(n, flags)
+	}
+	return fs.openShadowLink(n) // O_PATH|O_NOFOLLOW of a virtual symlink
+}
+
+func openDevice(dev string, flags int) (int, error) {
+	keep := unix.O_ACCMODE | unix.O_NONBLOCK | unix.O_APPEND | unix.O_PATH
+	return unix.Open(dev, flags&keep|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+}
+
+// reopen opens a new open file description of an fd the FS holds.
+func reopen(fd int, flags int) (int, error) {
+	return unix.Open(fmt.Sprintf("/proc/self/fd/%d", fd), flags|unix.O_CLOEXEC, 0)
+}
+
+// openShadow opens the empty shadow directory standing for a virtual
+// directory: the guest holds a real directory fd, and every listing of it
+// comes from List. Without a shadow directory it is EACCES.
+func (fs *FS) openShadow(n *node, flags int) (int, error) {
+	if fs.opts.ShadowFD <= 0 {
+		return -1, unix.EACCES
+	}
+	fs.mu.Lock()
+	if n.shadow < 0 {
+		name := fmt.Sprintf("d%d", n.ino)
+		if err := unix.Mkdirat(fs.opts.ShadowFD, name, 0o555); err != nil && err != unix.EEXIST {
+			fs.mu.Unlock()
+			return -1, err
+		}
+		fd, err := openBeneath(fs.opts.ShadowFD, name, unix.O_PATH|unix.O_DIRECTORY, 0)
+		if err != nil {
+			fs.mu.Unlock()
+			return -1, err
+		}
+		n.shadow = fd
+		fs.fds = append(fs.fds, fd)
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil {
+			fs.known[fileID{st.Dev, st.Ino}] = n.path
+		}
+	}
+	shadow := n.shadow
+	fs.mu.Unlock()
+	return openBeneath(shadow, ".", unix.O_RDONLY|unix.O_DIRECTORY|(flags&unix.O_PATH), 0)
+}
+
+// openShadowLink returns an O_PATH fd of a host symlink with the virtual
+// symlink's target, kept in the shadow directory: what open(O_PATH|
+// O_NOFOLLOW) of a symlink gives. Without a shadow directory it is EACCES.
+func (fs *FS) openShadowLink(n *node) (int, error) {
+	if fs.opts.ShadowFD <= 0 {
+		return -1, unix.EACCES
+	}
+	name := fmt.Sprintf("l%d", n.ino)
+	if err := unix.Symlinkat(n.target, fs.opts.ShadowFD, name); err != nil && err != unix.EEXIST {
+		return -1, err
+	}
+	return openBeneath(fs.opts.ShadowFD, name, unix.O_PATH|unix.O_NOFOLLOW, 0)
+}
+
+// remember records that fd is the guest directory p, so that a guest fd
+// of the same file can be mapped back to its guest path (PathOf).
+func (fs *FS) remember(fd int, p string) {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return
+	}
+	fs.mu.Lock()
+	fs.known[fileID{st.Dev, st.Ino}] = p
+	fs.mu.Unlock()
+}
+
+// PathOf maps a host file identity (of an fd the guest holds) back to the
+// guest path of the directory it was opened as. It survives dup, dup2 and
+// fork because it keys on the file, not on the fd number, and follows
+// renames made through Rename.
+func (fs *FS) PathOf(st *unix.Stat_t) (string, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	p, ok := fs.known[fileID{st.Dev, st.Ino}]
+	return p, ok
+}

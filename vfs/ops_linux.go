@@ -1,0 +1,250 @@
+package vfs
+
+import (
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Each operation returns its errors in the kernel's order for the
+// equivalent call. The virtual tree is one read-only filesystem, each host
+// or scratch mount another: a mount point lies in its parent's (virtual,
+// read-only) filesystem, as a bind mount's does.
+
+// parentMount is the mount whose directory holds the Loc's last
+// component: the Loc's host mount, or nil for the virtual tree (virtual
+// nodes and mount points).
+func parentMount(l *Loc) *node {
+	if l.node.host != nil && l.rel != "" {
+		return l.node
+	}
+	return nil
+}
+
+// mountOf is the mount the Loc's file itself lies in (nil: virtual).
+func mountOf(l *Loc) *node {
+	if l.node.host != nil {
+		return l.node
+	}
+	return nil
+}
+
+// writableParent checks that a name can be created or removed at the Loc.
+func writableParent(l *Loc) error {
+	if m := parentMount(l); m == nil || !m.host.writable {
+		return unix.EROFS
+	}
+	return nil
+}
+
+// Mkdir creates a directory at a Loc resolved with Missing.
+func (fs *FS) Mkdir(l *Loc, mode uint32) error {
+	if l.Exists {
+		return unix.EEXIST
+	}
+	if err := writableParent(l); err != nil {
+		return err
+	}
+	if l.denied {
+		return unix.EACCES
+	}
+	return unix.Mkdirat(l.dirFD, l.name, mode&0o7777)
+}
+
+// Unlink removes a file (or, with dir, a directory) at a Loc resolved
+// with Missing and without Follow: a missing name in a read-only mount is
+// EROFS, as in the kernel. The caller answers "." and ".." last
+// components itself (rmdir: EINVAL, ENOTEMPTY; unlink: EISDIR).
+func (fs *FS) Unlink(l *Loc, dir bool) error {
+	if err := writableParent(l); err != nil {
+		return err
+	}
+	if !l.Exists {
+		return unix.ENOENT
+	}
+	flags := 0
+	if dir {
+		flags = unix.AT_REMOVEDIR
+	}
+	return unix.Unlinkat(l.dirFD, l.name, flags)
+}
+
+// Symlink creates a symlink with the given target at a Loc resolved with
+// Missing and without Follow. The target is stored as is and resolved in
+// the guest's tree.
+func (fs *FS) Symlink(target string, l *Loc) error {
+	if err := checkName(target); err != nil {
+		return err
+	}
+	if err := createChecks(l); err != nil {
+		return err
+	}
+	return unix.Symlinkat(target, l.dirFD, l.name)
+}
+
+// checkName is getname(): a guest path argument is not empty and shorter
+// than PATH_MAX.
+func checkName(p string) error {
+	switch {
+	case p == "":
+		return unix.ENOENT
+	case len(p) >= unix.PathMax:
+		return unix.ENAMETOOLONG
+	}
+	return nil
+}
+
+// createChecks are filename_create's checks for symlink and link targets:
+// an existing name, then a trailing slash, then a read-only mount.
+func createChecks(l *Loc) error {
+	switch {
+	case l.Exists:
+		return unix.EEXIST
+	case l.slash:
+		return unix.ENOENT
+	}
+	if err := writableParent(l); err != nil {
+		return err
+	}
+	if l.denied {
+		return unix.EACCES
+	}
+	return nil
+}
+
+// renameFlags are the flags renameat2(2) knows.
+const renameFlags = unix.RENAME_NOREPLACE | unix.RENAME_EXCHANGE | unix.RENAME_WHITEOUT
+
+// Rename renames from to to, both resolved with Missing and without
+// Follow. Across mounts it is EXDEV, as across filesystems.
+func (fs *FS) Rename(from, to *Loc, flags uint) error {
+	if flags&^renameFlags != 0 || flags&unix.RENAME_EXCHANGE != 0 && flags&(unix.RENAME_NOREPLACE|unix.RENAME_WHITEOUT) != 0 {
+		return unix.EINVAL
+	}
+	if parentMount(from) != parentMount(to) {
+		return unix.EXDEV
+	}
+	if err := writableParent(from); err != nil {
+		return err
+	}
+	switch {
+	case !from.Exists:
+		return unix.ENOENT
+	case to.denied:
+		return unix.EACCES
+	case !from.IsDir() && (from.slash || to.slash):
+		return unix.ENOTDIR
+	}
+	if err := unix.Renameat2(from.dirFD, from.name, to.dirFD, to.name, flags); err != nil {
+		return err
+	}
+	fs.renamed(from.Path, to.Path, flags&unix.RENAME_EXCHANGE != 0)
+	return nil
+}
+
+// renamed moves the remembered guest paths of a renamed directory tree,
+// or swaps those of two exchanged ones.
+func (fs *FS) renamed(from, to string, exchange bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for id, p := range fs.known {
+		if rest, ok := below(p, from); ok {
+			fs.known[id] = to + rest
+		} else if rest, ok := below(p, to); ok && exchange {
+			fs.known[id] = from + rest
+		}
+	}
+}
+
+// below reports whether p is dir or lies below it, and the rest of p.
+func below(p, dir string) (string, bool) {
+	if p == dir {
+		return "", true
+	}
+	if strings.HasPrefix(p, dir) && p[len(dir)] == '/' {
+		return p[len(dir):], true
+	}
+	return "", false
+}
+
+// Link makes a hard link to from (resolved as the caller's AT_SYMLINK_FOLLOW
+// asks) at to (resolved with Missing, without Follow), inside one
+// writable mount.
+func (fs *FS) Link(from, to *Loc) error {
+	if !from.Exists {
+		return unix.ENOENT
+	}
+	if err := createChecks(to); err != nil {
+		return err
+	}
+	if mountOf(from) != parentMount(to) {
+		return unix.EXDEV
+	}
+	if from.IsDir() {
+		return unix.EPERM
+	}
+	return unix.Linkat(from.dirFD, from.name, to.dirFD, to.name, 0)
+}
+
+// Chmod changes permission bits of a Loc resolved with Follow.
+func (fs *FS) Chmod(l *Loc, mode uint32) error {
+	if !l.Exists {
+		return unix.ENOENT
+	}
+	if !l.Writable() {
+		return unix.EROFS
+	}
+	// fchmodat2 with AT_SYMLINK_NOFOLLOW: if the guest swapped the name for
+	// a symlink since it was resolved, the kernel refuses instead of
+	// following it out of the mount.
+	return fchmodat2(l.dirFD, l.name, mode&0o7777, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// Truncate sets the size of a regular file Loc resolved with Follow, in
+// the kernel's order of errors (do_sys_truncate, vfs_truncate).
+func (fs *FS) Truncate(l *Loc, size int64) error {
+	if size < 0 {
+		return unix.EINVAL
+	}
+	st, err := fs.Stat(l)
+	if err != nil {
+		return err
+	}
+	switch {
+	case st.Mode&unix.S_IFMT == unix.S_IFDIR:
+		return unix.EISDIR
+	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		return unix.EINVAL
+	case !l.Writable():
+		return unix.EROFS
+	}
+	fd, err := openBeneath(l.dirFD, l.name, unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	return unix.Ftruncate(fd, size)
+}
+
+// Utimens sets the times of a Loc (resolved as the caller's flags ask).
+// ts is nil (now) or two timespecs, as utimensat(2) takes them; the caller
+// answers two UTIME_OMIT itself, before resolving, as the kernel does.
+func (fs *FS) Utimens(l *Loc, ts []unix.Timespec) error {
+	if ts != nil && (len(ts) != 2 || !validNsec(ts[0].Nsec) || !validNsec(ts[1].Nsec)) {
+		return unix.EINVAL
+	}
+	if !l.Exists {
+		return unix.ENOENT
+	}
+	if ts != nil && ts[0].Nsec == unix.UTIME_OMIT && ts[1].Nsec == unix.UTIME_OMIT {
+		return nil
+	}
+	if !l.Writable() {
+		return unix.EROFS
+	}
+	return unix.UtimesNanoAt(l.dirFD, l.name, ts, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+func validNsec(n int64) bool {
+	return n >= 0 && n < 1e9 || n == unix.UTIME_NOW || n == unix.UTIME_OMIT
+}

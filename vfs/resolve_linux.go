@@ -1,0 +1,362 @@
+package vfs
+
+import (
+	"path"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxSymlinks is the kernel's limit on symlinks followed in one lookup
+// (MAXSYMLINKS, fs/namei.c); one more gives ELOOP.
+const maxSymlinks = 40
+
+// Flags change how Resolve treats the last component.
+type Flags uint8
+
+const (
+	// Follow follows a symlink in the last component.
+	Follow Flags = 1 << iota
+	// Missing accepts a last component that does not exist, provided its
+	// parent is a directory: the Loc then has Exists false (for O_CREAT,
+	// mkdir, symlink, link and rename targets, and unlink, rmdir and rename
+	// sources, whose errno for a missing name in a read-only mount is
+	// EROFS). A hidden name is absent too, but creating it is EACCES.
+	Missing
+	// NoSymlinks refuses with ELOOP every symlink the walk would follow
+	// (openat2 RESOLVE_NO_SYMLINKS); an unfollowed last one is still returned.
+	NoSymlinks
+)
+
+// Loc is a resolved guest path. A Loc that names host content holds an fd
+// of its parent directory: Close it. The zero value is not a location.
+type Loc struct {
+	Path   string // canonical guest path: absolute, clean, symlink-free
+	Exists bool   // false only with Missing, when the last component is absent
+	node   *node  // virtual node; for host content, the mount's node
+	rel    string // host content: path below the mount root, "" for the root
+	dirFD  int    // host content: O_PATH fd of the parent directory, -1 if none
+	name   string // host content: the last component's name in dirFD
+	ownDir bool   // dirFD is ours to close
+	slash  bool   // the last component had a trailing slash: it must be a directory
+	denied bool   // a hidden name, absent to the guest: creating it is EACCES
+	st     unix.Stat_t
+}
+
+// Close releases the fd the Loc holds. Safe on a nil or zero Loc.
+func (l *Loc) Close() {
+	if l != nil && l.ownDir && l.dirFD >= 0 {
+		unix.Close(l.dirFD)
+		l.ownDir = false
+	}
+}
+
+// IsHost reports whether the Loc names content of a host or scratch mount.
+func (l *Loc) IsHost() bool { return l.node.host != nil }
+
+// Writable reports whether the Loc lies in a writable mount.
+func (l *Loc) Writable() bool { return l.node.host != nil && l.node.host.writable }
+
+// Kind is the kind of mount the Loc lies in.
+func (l *Loc) Kind() Kind { return l.node.kind }
+
+// IsDir reports whether the Loc exists and is a directory.
+func (l *Loc) IsDir() bool {
+	if !l.Exists {
+		return false
+	}
+	if l.node.host != nil {
+		return l.st.Mode&unix.S_IFMT == unix.S_IFDIR
+	}
+	return l.node.kind == KindDir
+}
+
+// IsSymlink reports whether the Loc exists and is a symlink.
+func (l *Loc) IsSymlink() bool {
+	if !l.Exists {
+		return false
+	}
+	if l.node.host != nil {
+		return l.st.Mode&unix.S_IFMT == unix.S_IFLNK
+	}
+	return l.node.kind == KindSymlink
+}
+
+// walker is the state of one resolution.
+type walker struct {
+	fs       *FS
+	flags    Flags
+	links    int
+	trailing bool // the last component must be a directory (trailing slash)
+	path  string // canonical guest path so far
+	node  *node  // virtual node, or mount node when in host content
+	rel   []string
+	fds   []int // host content: fds[i] is the O_PATH fd of rel[:i]; fds[0] is the mount's root, not ours
+	st    unix.Stat_t
+}
+
+// Resolve resolves p, relative to the canonical guest directory cwd when p
+// is relative, the way the kernel would resolve it in the guest's tree. The
+// error is the errno the guest should see.
+func (fs *FS) Resolve(cwd, p string, flags Flags) (*Loc, error) {
+	if p == "" {
+		return nil, unix.ENOENT
+	}
+	if len(p) >= unix.PathMax {
+		return nil, unix.ENAMETOOLONG
+	}
+	w := &walker{fs: fs, flags: flags, trailing: strings.HasSuffix(p, "/")}
+	w.reset()
+	queue := split(p)
+	if !strings.HasPrefix(p, "/") {
+		queue = append(split(cwd), queue...)
+	}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		next, err := w.step(c, len(queue) == 0)
+		if err != nil {
+			w.release()
+			return nil, err
+		}
+		if next.loc != nil {
+			w.release()
+			return next.loc, nil
+		}
+		queue = append(next.prepend, queue...)
+	}
+	return w.finish()
+}
+
+func (w *walker) reset() {
+	w.release()
+	w.path, w.node, w.rel, w.fds = "/", w.fs.root, nil, nil
+}
+
+func (w *walker) release() {
+	for i := 1; i < len(w.fds); i++ {
+		unix.Close(w.fds[i])
+	}
+	w.fds = nil
+}
+
+type stepResult struct {
+	prepend []string // components to resolve before the rest (symlink targets)
+	loc     *Loc     // the walk ended here (a missing last component)
+}
+
+func (w *walker) isDir() bool {
+	if w.node.host != nil {
+		if len(w.rel) == 0 {
+			return w.node.host.isDir
+		}
+		return w.st.Mode&unix.S_IFMT == unix.S_IFDIR
+	}
+	return w.node.kind == KindDir
+}
+
+func (w *walker) step(c string, last bool) (stepResult, error) {
+	if !w.isDir() {
+		return stepResult{}, unix.ENOTDIR
+	}
+	switch c {
+	case ".":
+		return stepResult{}, nil
+	case "..":
+		return stepResult{}, w.up()
+	}
+	if len(c) > unix.NAME_MAX {
+		return stepResult{}, unix.ENAMETOOLONG
+	}
+	// A trailing slash makes the kernel follow a last symlink too.
+	follow := !last || w.flags&Follow != 0 || w.trailing
+	if w.node.host == nil {
+		return w.stepVirtual(c, last, follow)
+	}
+	return w.stepHost(c, last, follow)
+}
+
+// up moves to the parent of the directory walked so far. The walk holds
+// no symlinks, so its lexical parent is the real one; popping the fd stack
+// keeps ".." on the directories actually walked, and at a mount root it
+// steps into the virtual tree: ".." never leaves a mount on the host side.
+// At the root it stays at the root.
+func (w *walker) up() error {
+	if w.node.host != nil && len(w.rel) > 0 {
+		top := len(w.fds) - 1
+		unix.Close(w.fds[top])
+		w.fds, w.rel, w.path = w.fds[:top], w.rel[:len(w.rel)-1], path.Dir(w.path)
+		if len(w.rel) == 0 {
+			return nil
+		}
+		return unix.Fstat(w.fds[top-1], &w.st)
+	}
+	if w.node.parent != nil {
+		// fds[0], if any, is the mount's root fd, which the walk does not own.
+		w.node, w.path, w.rel, w.fds = w.node.parent, w.node.parent.path, nil, nil
+	}
+	return nil
+}
+
+func (w *walker) stepVirtual(c string, last, follow bool) (stepResult, error) {
+	child, ok := w.node.children[c]
+	if !ok {
+		if last && w.flags&Missing != 0 {
+			return stepResult{loc: w.missing(c, -1, "", false)}, nil
+		}
+		return stepResult{}, unix.ENOENT
+	}
+	if child.kind == KindSymlink && follow {
+		return w.followLink(child.target, last)
+	}
+	w.node, w.path = child, child.path
+	if child.host != nil {
+		w.fds = []int{child.host.rootFD}
+		w.rel = nil
+		if !child.host.isDir {
+			if err := w.statHostFile(); err != nil {
+				return stepResult{}, err
+			}
+		}
+	}
+	return stepResult{}, nil
+}
+
+func (w *walker) statHostFile() error {
+	h := w.node.host
+	return fstatat(h.rootFD, h.name, &w.st)
+}
+
+// missing is the Loc of an absent last component c of the walk's
+// directory. A hidden (denied) name gets no fd: nothing may act on it.
+func (w *walker) missing(c string, dirFD int, rel string, denied bool) *Loc {
+	return &Loc{Path: path.Join(w.path, c), node: w.node, rel: rel, dirFD: dirFD, ownDir: dirFD >= 0,
+		name: c, slash: w.trailing, denied: denied}
+}
+
+func (w *walker) stepHost(c string, last, follow bool) (stepResult, error) {
+	h := w.node.host
+	rel := append(append([]string(nil), w.rel...), c)
+	missingOK := last && w.flags&Missing != 0
+	if h.hidden(rel) {
+		// Hidden names are absent, whatever the host holds under them.
+		if missingOK {
+			return stepResult{loc: w.missing(c, -1, strings.Join(rel, "/"), true)}, nil
+		}
+		return stepResult{}, unix.ENOENT
+	}
+	dir := w.fds[len(w.fds)-1]
+	fd, err := openBeneath(dir, c, unix.O_PATH|unix.O_NOFOLLOW, 0)
+	if err == unix.ENOENT && missingOK {
+		return stepResult{loc: w.missing(c, w.takeDir(), strings.Join(rel, "/"), false)}, nil
+	}
+	if err != nil {
+		return stepResult{}, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return stepResult{}, err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK && follow {
+		target, err := readlinkFD(fd)
+		unix.Close(fd)
+		if err != nil {
+			return stepResult{}, err
+		}
+		return w.followLink(target, last)
+	}
+	w.rel, w.st, w.path = rel, st, path.Join(w.path, c)
+	w.fds = append(w.fds, fd)
+	return stepResult{}, nil
+}
+
+// takeDir hands the current directory fd over to a Loc.
+func (w *walker) takeDir() int {
+	if len(w.fds) == 1 {
+		fd, err := unix.FcntlInt(uintptr(w.fds[0]), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return -1
+		}
+		return fd
+	}
+	fd := w.fds[len(w.fds)-1]
+	w.fds = w.fds[:len(w.fds)-1]
+	return fd
+}
+
+// followLink continues the walk through a symlink's target: from the
+// guest's root when it is absolute (never the host's), else from the
+// directory holding the link.
+func (w *walker) followLink(target string, last bool) (stepResult, error) {
+	if w.flags&NoSymlinks != 0 {
+		return stepResult{}, unix.ELOOP
+	}
+	w.links++
+	if w.links > maxSymlinks {
+		return stepResult{}, unix.ELOOP
+	}
+	if target == "" {
+		return stepResult{}, unix.ENOENT
+	}
+	if last && strings.HasSuffix(target, "/") {
+		// The kernel walks the body of a trailing link as the rest of the
+		// path: a trailing slash in it asks for a directory.
+		w.trailing = true
+	}
+	if strings.HasPrefix(target, "/") {
+		w.reset()
+	}
+	return stepResult{prepend: split(target)}, nil
+}
+
+func (w *walker) finish() (*Loc, error) {
+	l := &Loc{Path: w.path, Exists: true, node: w.node, dirFD: -1, slash: w.trailing}
+	if w.node.host == nil {
+		if w.trailing && w.node.kind != KindDir {
+			return nil, unix.ENOTDIR
+		}
+		return l, nil
+	}
+	h := w.node.host
+	l.rel = strings.Join(w.rel, "/")
+	switch {
+	case len(w.rel) == 0 && h.isDir:
+		l.dirFD, l.name = h.rootFD, "."
+		if err := unix.Fstat(h.rootFD, &l.st); err != nil {
+			return nil, err
+		}
+	case len(w.rel) == 0:
+		l.dirFD, l.name, l.st = h.rootFD, h.name, w.st
+	default:
+		// The walk holds an fd of the last component itself; the Loc keeps
+		// its parent and the name.
+		unix.Close(w.fds[len(w.fds)-1])
+		w.fds = w.fds[:len(w.fds)-1]
+		l.dirFD, l.ownDir, l.name, l.st = w.takeDir(), true, w.rel[len(w.rel)-1], w.st
+	}
+	w.release()
+	if w.trailing && l.st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		l.Close()
+		return nil, unix.ENOTDIR
+	}
+	return l, nil
+}
+
+// hidden reports whether a path below the mount is invisible to the guest.
+func (h *hostMount) hidden(rel []string) bool {
+	name := rel[len(rel)-1]
+	if h.hideDot && strings.HasPrefix(name, ".") {
+		return true
+	}
+	full := strings.Join(rel, "/")
+	for _, pat := range h.exclude {
+		if ok, _ := path.Match(pat, name); ok {
+			return true
+		}
+		if ok, _ := path.Match(pat, full); ok {
+			return true
+		}
+	}
+	return false
+}

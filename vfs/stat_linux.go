@@ -1,0 +1,170 @@
+package vfs
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// Stat returns the stat of the Loc as the guest sees it.
+func (fs *FS) Stat(l *Loc) (unix.Stat_t, error) {
+	if !l.Exists {
+		return unix.Stat_t{}, unix.ENOENT
+	}
+	if l.node.host != nil {
+		st := l.st
+		fs.Disguise(&st, l.Writable())
+		return st, nil
+	}
+	return fs.virtualStat(l.node)
+}
+
+// virtualDev is the device number of every virtual node; Disguise hands
+// out the numbers after it.
+const virtualDev = 0x3f
+
+// Disguise rewrites a host stat into the guest's view: device numbers are
+// per-run virtual ones (the same host device always gets the same one),
+// and files of writable mounts belong to the guest, the others to root.
+func (fs *FS) Disguise(st *unix.Stat_t, writable bool) {
+	fs.mu.Lock()
+	dev, ok := fs.devs[st.Dev]
+	if !ok {
+		dev = unix.Mkdev(0, uint32(virtualDev+1+len(fs.devs)))
+		fs.devs[st.Dev] = dev
+	}
+	fs.mu.Unlock()
+	st.Dev = dev
+	if writable {
+		st.Uid, st.Gid = fs.opts.UID, fs.opts.GID
+	} else {
+		st.Uid, st.Gid = 0, 0
+	}
+}
+
+func (fs *FS) virtualStat(n *node) (unix.Stat_t, error) {
+	if n.kind == KindDevice {
+		var st unix.Stat_t
+		if err := unix.Stat(n.device, &st); err != nil {
+			return st, err
+		}
+		fs.Disguise(&st, false)
+		st.Ino = n.ino
+		return st, nil
+	}
+	ts := unix.NsecToTimespec(fs.start.UnixNano())
+	st := unix.Stat_t{
+		Dev: unix.Mkdev(0, virtualDev), Ino: n.ino, Nlink: 1, Blksize: 4096,
+		Atim: ts, Mtim: ts, Ctim: ts,
+	}
+	switch n.kind {
+	case KindDir:
+		st.Mode = unix.S_IFDIR | n.mode
+		st.Nlink = 2
+		for _, c := range n.children {
+			if c.kind == KindDir || (c.host != nil && c.host.isDir) {
+				st.Nlink++
+			}
+		}
+		st.Size = 4096
+	case KindFile:
+		st.Mode = unix.S_IFREG | n.mode
+		st.Size = int64(len(n.content))
+		st.Blocks = (st.Size + 511) / 512
+	case KindSymlink:
+		st.Mode = unix.S_IFLNK | 0o777
+		st.Size = int64(len(n.target))
+	}
+	return st, nil
+}
+
+// Statx returns the statx of the Loc as the guest sees it. The host's
+// mount ids are not reported.
+func (fs *FS) Statx(l *Loc, mask int) (unix.Statx_t, error) {
+	if l.node.host == nil || !l.Exists {
+		st, err := fs.Stat(l)
+		if err != nil {
+			return unix.Statx_t{}, err
+		}
+		return StatToStatx(&st), nil
+	}
+	var stx unix.Statx_t
+	if err := unix.Statx(l.dirFD, l.name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_STATX_SYNC_AS_STAT, mask, &stx); err != nil {
+		return stx, err
+	}
+	st := unix.Stat_t{Dev: unix.Mkdev(stx.Dev_major, stx.Dev_minor)}
+	fs.Disguise(&st, l.Writable())
+	stx.Dev_major, stx.Dev_minor = unix.Major(st.Dev), unix.Minor(st.Dev)
+	stx.Uid, stx.Gid = st.Uid, st.Gid
+	stx.Mask &^= unix.STATX_MNT_ID | unix.STATX_MNT_ID_UNIQUE
+	stx.Mnt_id = 0
+	return stx, nil
+}
+
+// StatToStatx converts a stat to the statx a kernel would report for it.
+func StatToStatx(st *unix.Stat_t) unix.Statx_t {
+	ts := func(t unix.Timespec) unix.StatxTimestamp {
+		return unix.StatxTimestamp{Sec: t.Sec, Nsec: uint32(t.Nsec)}
+	}
+	return unix.Statx_t{
+		Mask:    unix.STATX_BASIC_STATS,
+		Blksize: uint32(st.Blksize), Nlink: uint32(st.Nlink), Uid: st.Uid, Gid: st.Gid,
+		Mode: uint16(st.Mode), Ino: st.Ino, Size: uint64(st.Size), Blocks: uint64(st.Blocks),
+		Atime: ts(st.Atim), Mtime: ts(st.Mtim), Ctime: ts(st.Ctim), Btime: ts(st.Ctim),
+		Rdev_major: unix.Major(st.Rdev), Rdev_minor: unix.Minor(st.Rdev),
+		Dev_major: unix.Major(st.Dev), Dev_minor: unix.Minor(st.Dev),
+	}
+}
+
+// Readlink returns the target of a symlink Loc (resolved without Follow).
+func (fs *FS) Readlink(l *Loc) (string, error) {
+	if !l.Exists {
+		return "", unix.ENOENT
+	}
+	if !l.IsSymlink() {
+		return "", unix.EINVAL
+	}
+	if l.node.host == nil {
+		return l.node.target, nil
+	}
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(l.dirFD, l.name, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// Access checks mode (F_OK, or R_OK|W_OK|X_OK) against the Loc as the
+// guest sees it, as faccessat(2) would: EROFS for writing what lies in a
+// read-only mount (devices excepted), then the permission bits of the
+// owner, group or other class the guest's UID and GID fall in. A guest
+// with UID 0 reads and writes anything and executes what has an x bit.
+func (fs *FS) Access(l *Loc, mode uint32) error {
+	if mode&^(unix.R_OK|unix.W_OK|unix.X_OK) != 0 {
+		return unix.EINVAL
+	}
+	st, err := fs.Stat(l)
+	if err != nil {
+		return err
+	}
+	if mode&unix.W_OK != 0 && !l.Writable() && l.node.kind != KindDevice {
+		return unix.EROFS
+	}
+	if !fs.permits(&st, mode) {
+		return unix.EACCES
+	}
+	return nil
+}
+
+func (fs *FS) permits(st *unix.Stat_t, mode uint32) bool {
+	if fs.opts.UID == 0 {
+		return mode&unix.X_OK == 0 || st.Mode&unix.S_IFMT == unix.S_IFDIR || st.Mode&0o111 != 0
+	}
+	perm := st.Mode
+	switch {
+	case st.Uid == fs.opts.UID:
+		perm >>= 6
+	case st.Gid == fs.opts.GID:
+		perm >>= 3
+	}
+	return perm&mode == mode
+}
