@@ -98,3 +98,8 @@ func RecvMessage(fd int) (kind byte, payload []byte, passed []int, err error) {
 func SendMessage(sock int, kind byte, payload []byte) error {
 	return sendMessage(sock, kind, payload, -1)
 }
+
+// SendMessageFD is SendMessage with an fd passed along (SCM_RIGHTS).
+func SendMessageFD(sock int, kind byte, payload []byte, fd int) error {
+	return sendMessage(sock, kind, payload, fd)
+}

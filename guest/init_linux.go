@@ -4,19 +4,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// RunInit is stage init: process 1 of the guest's PID namespace. It never
-// returns. It starts stage exec, reaps every process that ends in the
-// namespace and, when stage exec ends, reports its status and exits, which
-// makes the kernel kill whatever else is left in the namespace.
+// RunInit is the guest stub: process 1 of the guest's PID namespace. It
+// never returns. It creates the tmpfs mounts, confines one of its threads
+// and forks the interpreter from it, hands the seccomp listener to the
+// supervisor, reaps every process that ends in the namespace and, when the
+// interpreter ends, reports its status and exits, which makes the kernel
+// kill whatever else is left in the namespace.
 func RunInit() {
 	// If the supervisor dies, so does the guest (design.md "Processes").
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	// The control socket must never reach the interpreter.
+	unix.CloseOnExec(ControlFD)
 	kind, payload, _, err := recvMessage(ControlFD)
 	if err != nil || kind != MsgConfig {
 		fail(fmt.Sprintf("init: no configuration: %v", err))
@@ -28,26 +30,33 @@ func RunInit() {
 	if err := provision(cfg.Tmpfs); err != nil {
 		fail("init: " + err.Error())
 	}
-	// The exec stage gets the configuration in argv: init's environment
-	// and argv are the supervisor's choice, and the exec replaces both.
-	cmd := exec.Command("/proc/self/exe", ModeExec, string(payload))
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.ExtraFiles = []*os.File{os.NewFile(ControlFD, "control")}
-	cmd.Env = []string{}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true, Setctty: isTTY(0), Ctty: 0}
-	if err := cmd.Start(); err != nil {
-		fail(fmt.Sprintf("init: cannot start the exec stage: %v", err))
+	c := startConfined(&cfg)
+	var pid int
+	select {
+	case fd := <-c.listener:
+		if err := sendMessage(ControlFD, MsgListener, nil, fd); err != nil {
+			os.Exit(125)
+		}
+		unix.Close(fd)
+	case err := <-c.err:
+		fail("init: " + err.Error())
 	}
-	report(reap(cmd.Process.Pid))
+	select {
+	case pid = <-c.pid:
+	case err := <-c.err:
+		// The exec failed: the supervisor saw it (or refused it).
+		report(Status{ExecError: err.Error(), ExecStatus: exitCodeFor(err)})
+		os.Exit(0)
+	}
+	report(reap(pid))
 	os.Exit(0)
 }
 
-// reap waits for every child until the exec stage itself has ended.
+// reap waits for every child until the interpreter itself has ended.
 func reap(pid int) Status {
 	for {
 		var ws unix.WaitStatus
-		var ru unix.Rusage
-		got, err := unix.Wait4(-1, &ws, 0, &ru)
+		got, err := unix.Wait4(-1, &ws, 0, nil)
 		if err == unix.EINTR {
 			continue
 		}
@@ -86,8 +95,8 @@ func fail(msg string) {
 }
 
 // provision creates the detached tmpfs mounts and sends their fds to the
-// supervisor. The last one becomes init's working directory, inherited by
-// the exec stage and the interpreter: an empty, private directory.
+// supervisor. The last one, the shadow, becomes init's working directory,
+// and so the interpreter's: an empty, private directory.
 func provision(specs []Tmpfs) error {
 	fds := make([]int, 0, len(specs))
 	defer func() {
@@ -127,9 +136,9 @@ func newTmpfs(spec Tmpfs) (int, error) {
 	if inodes <= 0 {
 		inodes = 1024
 	}
-	for k, v := range map[string]string{"size": fmt.Sprint(size), "nr_inodes": fmt.Sprint(inodes), "mode": "0755"} {
-		if err := unix.FsconfigSetString(ctx, k, v); err != nil {
-			return -1, fmt.Errorf("tmpfs: %s=%s: %w", k, v, err)
+	for _, kv := range [][2]string{{"size", fmt.Sprint(size)}, {"nr_inodes", fmt.Sprint(inodes)}, {"mode", "0755"}} {
+		if err := unix.FsconfigSetString(ctx, kv[0], kv[1]); err != nil {
+			return -1, fmt.Errorf("tmpfs: %s=%s: %w", kv[0], kv[1], err)
 		}
 	}
 	if err := unix.FsconfigCreate(ctx); err != nil {

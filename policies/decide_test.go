@@ -98,6 +98,9 @@ func TestDecide(t *testing.T) {
 		{name: "signals are denied by default", op: Op{Kind: KindSignal, Syscall: "kill"}, errno: unix.EACCES},
 		{name: "an unknown operation is denied by default", op: Op{Kind: "teleport"}, errno: unix.EACCES},
 		{name: "the zero op is denied", op: Op{}, errno: unix.EACCES},
+		{name: "a path with .. is denied, not matched", op: Op{Kind: KindOpen, Path: "/work/../etc/passwd", Access: AccessRead}, errno: unix.EACCES, rule: UncleanPath},
+		{name: "a relative path is denied", op: Op{Kind: KindOpen, Path: "work/a.py", Access: AccessRead}, errno: unix.EACCES, rule: UncleanPath},
+		{name: "a path with a trailing slash is denied", op: Op{Kind: KindOpen, Path: "/work/", Access: AccessRead}, errno: unix.EACCES, rule: UncleanPath},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,11 +109,11 @@ func TestDecide(t *testing.T) {
 				t.Errorf("Decide(%+v) = {Allow:%v Errno:%v Rule:%q}, want {Allow:%v Errno:%v Rule:%q}",
 					tt.op, d.Allow, d.Errno, d.Rule, tt.allow, tt.errno, tt.rule)
 			}
-			if tt.rule != "" && d.Range.Filename == "" {
+			if tt.rule != "" && tt.rule != UncleanPath && d.Range.Filename == "" {
 				t.Errorf("decision by %q has no source range", d.Rule)
 			}
-			if tt.rule == "" && !d.Log {
-				t.Error("the default denial is not logged")
+			if !d.Allow && tt.errno == unix.EACCES && !d.Log {
+				t.Error("the denial is not logged")
 			}
 		})
 	}

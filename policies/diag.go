@@ -26,42 +26,62 @@ func didYouMean(given string, options []string) string {
 }
 
 // suggestion returns the option closest to given: equal ignoring case, or
-// within an edit distance of 2 (3 for long names), earliest first.
+// within an edit distance that grows with the length of the name (1 up to
+// four characters, 2 up to eight, 3 beyond), the earliest of the closest.
 func suggestion(given string, options []string) string {
-	best, bestDist := "", 3
-	if len(given) > 8 {
-		bestDist = 4
+	limit := 3
+	switch {
+	case len(given) <= 4:
+		limit = 1
+	case len(given) <= 8:
+		limit = 2
 	}
+	best, bestDist := "", limit+1
 	for _, o := range options {
 		if strings.EqualFold(o, given) {
 			return o
 		}
-		if d := levenshtein(strings.ToLower(given), strings.ToLower(o)); d < bestDist {
+		if d := editDistance(strings.ToLower(given), strings.ToLower(o)); d < bestDist {
 			best, bestDist = o, d
 		}
 	}
 	return best
 }
 
-// levenshtein is the edit distance between a and b, in bytes.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// editDistance is the Levenshtein distance between a and b, in bytes,
+// counting a swap of adjacent characters as one edit (optimal string
+// alignment), since swaps are the commonest typo.
+func editDistance(a, b string) int {
+	rows := make([][]int, len(a)+1)
+	for i := range rows {
+		rows[i] = make([]int, len(b)+1)
+		rows[i][0] = i
+	}
+	for j := range rows[0] {
+		rows[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d := min(rows[i-1][j]+1, rows[i][j-1]+1, rows[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d = min(d, rows[i-2][j-2]+1)
+			}
+			rows[i][j] = d
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return rows[len(a)][len(b)]
+}
+
+// sentence ends s with a full stop unless it already ends a sentence.
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
+		return s
+	}
+	return s + "."
 }
 
 // oneOf renders options as `"a", "b" or "c"`.
@@ -117,4 +137,12 @@ func sameDiag(a, b *hcl.Diagnostic) bool {
 		return a.Subject == b.Subject
 	}
 	return *a.Subject == *b.Subject
+}
+
+// article is "an" before a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

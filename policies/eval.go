@@ -3,6 +3,7 @@ package policies
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -110,7 +111,7 @@ func fileFunc(dir string) function.Function {
 			if !filepath.IsAbs(name) {
 				name = filepath.Join(dir, name)
 			}
-			b, err := os.ReadFile(name)
+			b, err := readSmallFile(name)
 			if err != nil {
 				var pe *fs.PathError
 				if errors.As(err, &pe) {
@@ -124,4 +125,26 @@ func fileFunc(dir string) function.Function {
 			return cty.StringVal(string(b)), nil
 		},
 	})
+}
+
+// maxFileFunc bounds what file() reads: policies embed small texts, and a
+// policy naming /dev/zero must not hang `gaol check`.
+const maxFileFunc = 16 << 20
+
+func readSmallFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxFileFunc+1))
+	if err == nil && len(b) > maxFileFunc {
+		err = fmt.Errorf("larger than %d MiB", maxFileFunc>>20)
+	}
+	return b, err
 }

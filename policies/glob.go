@@ -9,15 +9,16 @@ import (
 // Glob is a compiled path pattern. Patterns are split at "/" into elements;
 // within an element
 //
-//	*      matches any run of characters except "/"
-//	?      matches one character except "/"
-//	[abc]  matches one character of the class; [a-z] ranges, [!a] or [^a] negate
-//	\x     matches x literally
+//	pattern  matches
+//	*        any run of characters except "/"
+//	?        one character except "/"
+//	[abc]    one character of the class; [a-z] is a range, [!a] or [^a] negates
+//	\x       x literally
 //
 // and an element that is exactly ** matches zero or more whole elements, so
-// "/work/**" matches "/work", "/work/a" and "/work/a/b". Matching is on
-// bytes of clean paths: the caller cleans the path first, and a pattern
-// never matches a path the way a different spelling of it would.
+// "/work/**" matches "/work", "/work/a" and "/work/a/b". Patterns match
+// clean paths: the caller resolves "..", "." and symlinks first (the VFS
+// does), so that no other spelling of a path escapes a pattern.
 //
 // The zero value matches nothing; obtain a Glob from CompileGlob. A Glob is
 // immutable and safe for concurrent use.

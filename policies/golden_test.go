@@ -10,9 +10,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/invalid and testdata/warnings")
 
-// checkGolden compares got with the golden file, or rewrites it with -update.
+// checkGolden compares got with the golden file, or rewrites it with
+// -update. The package directory is written as $PWD, so that resolved host
+// paths do not tie the files to one checkout.
 func checkGolden(t *testing.T, golden, got string) {
 	t.Helper()
+	if wd, err := os.Getwd(); err == nil {
+		got = strings.ReplaceAll(got, wd, "$PWD")
+	}
 	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package policies
 import (
 	"bytes"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -61,4 +62,18 @@ func writeFile(t *testing.T, name, content string) {
 	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// hclNames lists the attribute and block names of a schema struct.
+func hclNames(v any) []string {
+	var names []string
+	ty := reflect.TypeOf(v)
+	for i := 0; i < ty.NumField(); i++ {
+		tag := ty.Field(i).Tag.Get("hcl")
+		name, kind, _ := strings.Cut(tag, ",")
+		if name != "" && (kind == "" || kind == "attr" || kind == "optional" || kind == "block") {
+			names = append(names, name)
+		}
+	}
+	return names
 }

@@ -3,7 +3,7 @@ package policies
 import "sort"
 
 // Class groups operations for rules: a rule's `class` matches every
-// operation of the class.
+// operation of the class. The empty Class, in a Rule, matches any class.
 type Class string
 
 const (
@@ -35,7 +35,7 @@ const (
 	KindXattr    = "xattr"    // *xattr
 	KindMknod    = "mknod"    // mknod, mknodat
 	KindIoctl    = "ioctl"    // ioctl
-	KindSocket   = "socket"   // socket, socketpair
+	KindSocket   = "socket"   // socket
 	KindConnect  = "connect"  // connect
 	KindBind     = "bind"     // bind
 	KindListen   = "listen"   // listen
@@ -48,7 +48,7 @@ const (
 	KindPrctl    = "prctl"    // prctl
 	KindClock    = "clock"    // clock_gettime, gettimeofday, time, clock_getres
 	KindSleep    = "sleep"    // nanosleep, clock_nanosleep
-	KindTimer    = "timer"    // alarm, setitimer, timer_create
+	KindTimer    = "timer"    // timer_create and the timer_* calls
 )
 
 // kindClass is the class of every operation kind.
@@ -66,46 +66,58 @@ var kindClass = map[string]Class{
 	KindClock: ClassTime, KindSleep: ClassTime, KindTimer: ClassTime,
 }
 
-// syscallKind maps the name of every syscall the supervisor may be asked
-// about (x86_64 names) to its default kind. Rules' `syscalls` are checked
+// syscallKinds lists the syscalls (x86_64 names) the supervisor may ask
+// the policy about, by their default kind. Rules' `syscalls` are checked
 // against it. The supervisor's syscall table is the authority on which
 // syscalls are intercepted; its test should check that every name it
 // notifies is listed here (see SyscallKind).
-var syscallKind = map[string]string{
-	"open": KindOpen, "openat": KindOpen, "openat2": KindOpen, "creat": KindOpen,
-	"stat": KindStat, "lstat": KindStat, "newfstatat": KindStat, "statx": KindStat,
-	"access": KindStat, "faccessat": KindStat, "faccessat2": KindStat,
-	"statfs": KindStat, "fstatfs": KindStat,
-	"readlink": KindReadlink, "readlinkat": KindReadlink,
-	"getdents": KindList, "getdents64": KindList,
-	"chdir": KindCwd, "fchdir": KindCwd, "getcwd": KindCwd,
-	"mkdir": KindMkdir, "mkdirat": KindMkdir,
-	"unlink": KindRemove, "unlinkat": KindRemove, "rmdir": KindRemove,
-	"rename": KindRename, "renameat": KindRename, "renameat2": KindRename,
-	"link": KindLink, "linkat": KindLink,
-	"symlink": KindSymlink, "symlinkat": KindSymlink,
-	"chmod": KindChmod, "fchmod": KindChmod, "fchmodat": KindChmod, "fchmodat2": KindChmod,
-	"chown": KindChown, "lchown": KindChown, "fchown": KindChown, "fchownat": KindChown,
-	"truncate": KindTruncate,
-	"utime": KindUtimes, "utimes": KindUtimes, "utimensat": KindUtimes, "futimesat": KindUtimes,
-	"getxattr": KindXattr, "lgetxattr": KindXattr, "setxattr": KindXattr, "lsetxattr": KindXattr,
-	"listxattr": KindXattr, "llistxattr": KindXattr, "removexattr": KindXattr, "lremovexattr": KindXattr,
-	"mknod": KindMknod, "mknodat": KindMknod,
-	"ioctl": KindIoctl,
-	"socket": KindSocket, "socketpair": KindSocket,
-	"connect": KindConnect, "bind": KindBind, "listen": KindListen,
-	"accept": KindAccept, "accept4": KindAccept,
-	"sendto": KindSend, "sendmsg": KindSend, "sendmmsg": KindSend,
-	"execve": KindExec, "execveat": KindExec,
-	"fork": KindFork, "vfork": KindFork, "clone": KindFork,
-	"kill": KindSignal, "tkill": KindSignal, "tgkill": KindSignal,
-	"rt_sigqueueinfo": KindSignal, "rt_tgsigqueueinfo": KindSignal,
-	"pidfd_open": KindSignal, "pidfd_send_signal": KindSignal,
-	"prctl": KindPrctl,
-	"clock_gettime": KindClock, "clock_getres": KindClock, "gettimeofday": KindClock, "time": KindClock,
-	"nanosleep": KindSleep, "clock_nanosleep": KindSleep,
-	"alarm": KindTimer, "setitimer": KindTimer, "getitimer": KindTimer, "timer_create": KindTimer,
+var syscallKinds = []struct {
+	kind     string
+	syscalls []string
+}{
+	{KindOpen, []string{"open", "openat", "openat2", "creat"}},
+	{KindStat, []string{"stat", "lstat", "fstat", "newfstatat", "statx", "access", "faccessat", "faccessat2", "statfs"}},
+	{KindReadlink, []string{"readlink", "readlinkat"}},
+	{KindList, []string{"getdents64"}},
+	{KindCwd, []string{"chdir", "fchdir", "getcwd"}},
+	{KindMkdir, []string{"mkdir", "mkdirat"}},
+	{KindRemove, []string{"unlink", "unlinkat", "rmdir"}},
+	{KindRename, []string{"rename", "renameat", "renameat2"}},
+	{KindLink, []string{"link", "linkat"}},
+	{KindSymlink, []string{"symlink", "symlinkat"}},
+	{KindChmod, []string{"chmod", "fchmod", "fchmodat", "fchmodat2"}},
+	{KindChown, []string{"chown", "lchown", "fchown", "fchownat"}},
+	{KindTruncate, []string{"truncate"}},
+	{KindUtimes, []string{"utime", "utimes", "utimensat", "futimesat"}},
+	{KindXattr, []string{"getxattr", "lgetxattr", "fgetxattr", "setxattr", "lsetxattr", "fsetxattr",
+		"listxattr", "llistxattr", "flistxattr", "removexattr", "lremovexattr", "fremovexattr"}},
+	{KindMknod, []string{"mknod", "mknodat"}},
+	{KindIoctl, []string{"ioctl"}},
+	{KindSocket, []string{"socket"}},
+	{KindConnect, []string{"connect"}},
+	{KindBind, []string{"bind"}},
+	{KindListen, []string{"listen"}},
+	{KindAccept, []string{"accept", "accept4"}},
+	{KindSend, []string{"sendto", "sendmsg", "sendmmsg"}},
+	{KindExec, []string{"execve", "execveat"}},
+	{KindFork, []string{"fork", "vfork", "clone"}}, // clone with CLONE_THREAD is asked as KindThread
+	{KindSignal, []string{"kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open", "pidfd_send_signal"}},
+	{KindPrctl, []string{"prctl"}},
+	{KindClock, []string{"clock_gettime", "clock_getres", "gettimeofday", "time"}},
+	{KindSleep, []string{"nanosleep", "clock_nanosleep"}},
+	{KindTimer, []string{"timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete"}},
 }
+
+// syscallKind maps a syscall name to its default kind.
+var syscallKind = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range syscallKinds {
+		for _, name := range k.syscalls {
+			m[name] = k.kind
+		}
+	}
+	return m
+}()
 
 // kernelDenied are syscalls the seccomp filter refuses in the kernel; a
 // rule naming one could never match, so the policy says so.
@@ -115,8 +127,23 @@ var kernelDenied = map[string]bool{
 	"bpf": true, "perf_event_open": true, "keyctl": true, "add_key": true, "request_key": true,
 	"mount": true, "umount2": true, "pivot_root": true, "chroot": true,
 	"unshare": true, "setns": true, "open_by_handle_at": true, "name_to_handle_at": true,
-	"userfaultfd": true, "kexec_load": true, "kexec_file_load": true,
+	"userfaultfd": true, "kexec_load": true, "kexec_file_load": true, "getdents": true,
 	"init_module": true, "finit_module": true, "delete_module": true, "clone3": true,
+}
+
+// kernelAllowed are syscalls the filter lets through in the kernel
+// because they only use what the guest already holds; a rule naming one
+// could never match either. The list is not exhaustive: it holds the
+// names a policy author is likely to try.
+var kernelAllowed = map[string]bool{
+	"read": true, "write": true, "pread64": true, "pwrite64": true, "readv": true, "writev": true,
+	"lseek": true, "munmap": true, "mprotect": true, "madvise": true, "fstatfs": true,
+	"socketpair": true, "alarm": true, "setitimer": true, "getitimer": true, "brk": true, "futex": true, "close": true, "dup": true, "dup2": true, "dup3": true,
+	"pipe": true, "pipe2": true, "poll": true, "ppoll": true, "select": true, "pselect6": true,
+	"epoll_create1": true, "epoll_ctl": true, "epoll_wait": true, "epoll_pwait": true,
+	"rt_sigaction": true, "rt_sigprocmask": true, "rt_sigreturn": true, "sigaltstack": true,
+	"exit": true, "exit_group": true, "getpid": true, "gettid": true, "getppid": true,
+	"sched_yield": true, "fcntl": true, "getrandom": true, "recvfrom": true, "recvmsg": true,
 }
 
 // SyscallKind returns the default operation kind of a syscall a rule may

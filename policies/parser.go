@@ -54,6 +54,9 @@ func (p *Parser) Load(path string, vars map[string]string) (*Policy, hcl.Diagnos
 // it in diagnostics and its directory is path.policy, the base of
 // relative paths.
 func (p *Parser) LoadSource(filename string, src []byte, vars map[string]string) (*Policy, hcl.Diagnostics) {
+	if filename == "" {
+		filename = "policy.hcl" // a name for diagnostics; path.policy is the current directory
+	}
 	u := unit{filename: filename, key: absPath(filename), dir: filepath.Dir(absPath(filename)), src: src}
 	return p.evaluate(u, vars)
 }

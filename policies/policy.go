@@ -46,7 +46,8 @@ type Policy struct {
 
 // Interpreter says how the command's interpreter is exposed. With Discover
 // set, the supervisor maps the interpreter binary, its shared libraries and
-// its standard library read-only into the guest, and nothing more.
+// its standard library read-only into the guest, and nothing more. The
+// zero value exposes nothing (policies default Discover to true).
 type Interpreter struct {
 	Discover     bool
 	SitePackages bool // also expose the interpreter's site-packages directories

@@ -1,8 +1,6 @@
 package policies
 
 import (
-	"sort"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -70,13 +68,4 @@ func finalEnv(env map[string]envValue) map[string]string {
 		}
 	}
 	return out
-}
-
-func envNames(env map[string]envValue) []string {
-	names := make([]string, 0, len(env))
-	for k := range env {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }

@@ -71,7 +71,8 @@ func decodeMounts(e *evaluator, blocks []*mountBlock, dir string) []Mount {
 
 func (b *mountBlock) decode(e *evaluator, dir string) (Mount, bool) {
 	guest, ok := checkGuestPath(e, b.Guest, b.GuestRange, "mount")
-	kindOpt := e.enum("type", b.Type, mountKinds)
+	kindOpt := e.enum("type", "mount type", b.Type, mountKinds)
+	e.required("type", b.Type, b.DefRange, `type = "host"`)
 	if !ok || !kindOpt.Set {
 		return Mount{}, false
 	}
@@ -143,7 +144,7 @@ func (b *mountBlock) decodeHost(e *evaluator, m *Mount, dir string) {
 		for _, x := range ex.V {
 			g, err := compileExclude(x.Value)
 			if err != nil {
-				e.add(diagError(x.Range, "Invalid glob", fmt.Sprintf("The exclude pattern %q is invalid: %s.", x.Value, err)))
+				e.add(diagError(x.Range, "Invalid glob", fmt.Sprintf("The exclude pattern %q is invalid: %s", x.Value, sentence(err.Error()))))
 				continue
 			}
 			m.Exclude = append(m.Exclude, x.Value)
@@ -180,7 +181,7 @@ func resolveHostPath(e *evaluator, host opt[string], dir string) string {
 }
 
 func (b *mountBlock) decodeDevice(e *evaluator, guest string) string {
-	d := e.enum("device", b.Device, deviceNames)
+	d := e.enum("device", "device", b.Device, deviceNames)
 	if d.Set {
 		return d.V
 	}
@@ -205,7 +206,7 @@ func (e *evaluator) mode(expr hcl.Expression) uint32 {
 	}
 	m, err := parseMode(s.V)
 	if err != nil {
-		e.add(diagError(s.Range, "Invalid mode", fmt.Sprintf("The value of mode is invalid: %s.", err)))
+		e.add(diagError(s.Range, "Invalid mode", "The value of mode is invalid: "+sentence(err.Error())))
 	}
 	return m
 }

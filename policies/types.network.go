@@ -33,7 +33,7 @@ func (b *networkBlock) decode(e *evaluator) opt[[]destination] {
 	for _, x := range entries.V {
 		d, err := parseDestination(x.Value)
 		if err != nil {
-			e.add(diagError(x.Range, "Invalid destination", fmt.Sprintf("The destination %q is invalid: %s.", x.Value, err)))
+			e.add(diagError(x.Range, "Invalid destination", fmt.Sprintf("The destination %q is invalid: %s", x.Value, sentence(err.Error()))))
 			continue
 		}
 		d.located = x

@@ -53,7 +53,7 @@ func checkPathGlob(e *evaluator, x located, what string) *Glob {
 	}
 	g, err := CompileGlob(x.Value)
 	if err != nil {
-		e.add(diagError(x.Range, "Invalid glob", fmt.Sprintf("The %s pattern %q is invalid: %s.", what, x.Value, err)))
+		e.add(diagError(x.Range, "Invalid glob", fmt.Sprintf("The %s pattern %q is invalid: %s", what, x.Value, sentence(err.Error()))))
 		return nil
 	}
 	return g

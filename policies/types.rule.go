@@ -57,14 +57,15 @@ func (b *ruleBlock) decode(e *evaluator) (Rule, bool) {
 			fmt.Sprintf("The rule name %q must start with a letter or underscore and contain only letters, digits, underscores and dashes.", b.Name)))
 	}
 	r := Rule{Name: b.Name, DeclRange: b.DefRange}
-	r.Class = Class(e.enum("class", b.Class, classes).V)
+	r.Class = Class(e.enum("class", "class", b.Class, classes).V)
 	r.Operations = b.decodeOperations(e, r.Class)
 	r.Syscalls = b.decodeSyscalls(e, r.Class)
 	r.Paths = b.decodePaths(e)
 	r.Addresses = b.decodeAddresses(e)
 	r.Ports = b.decodePorts(e)
 	r.Access = b.decodeAccess(e)
-	action := e.enum("action", b.Action, actions)
+	action := e.enum("action", "action", b.Action, actions)
+	e.required("action", b.Action, b.DefRange, `action = "deny"`)
 	r.Allow = action.V == "allow"
 	r.Errno = b.decodeErrno(e, action)
 	r.Log = !r.Allow // deny rules are logged unless they say otherwise
@@ -102,9 +103,12 @@ func (b *ruleBlock) decodeSyscalls(e *evaluator, cls Class) []string {
 		case kernelDenied[x.Value]:
 			e.add(diagError(x.Range, "Syscall never reaches the policy",
 				fmt.Sprintf("The kernel refuses %s before gaol sees it, so no rule can match it.", x.Value)))
+		case kernelAllowed[x.Value]:
+			e.add(diagError(x.Range, "Syscall never reaches the policy",
+				fmt.Sprintf("The kernel allows %s without asking gaol (it only uses descriptors or memory the guest already has), so no rule can match it.", x.Value)))
 		case !ok:
 			e.add(diagError(x.Range, "Unknown syscall",
-				fmt.Sprintf("%q is not a syscall gaol asks the policy about.%s Syscalls the guest may make freely (read, write, mmap ...) need no rule.", x.Value, didYouMean(x.Value, syscallNames))))
+				fmt.Sprintf("%q is not a syscall a rule can name.%s The syscalls are listed by operation in docs/policy.md.", x.Value, didYouMean(x.Value, syscallNames))))
 		case cls != "" && kindClass[kind] != cls:
 			e.add(diagError(x.Range, "Syscall outside class",
 				fmt.Sprintf("The syscall %s is in class %q, but the rule matches only class %q, so it could never match.", x.Value, kindClass[kind], cls)))
@@ -137,7 +141,7 @@ func (b *ruleBlock) decodeAddresses(e *evaluator) []netip.Prefix {
 		}
 		p, err := parsePrefix(x.Value)
 		if err != nil {
-			e.add(diagError(x.Range, "Invalid address", fmt.Sprintf("The address %q is invalid: %s.", x.Value, err)))
+			e.add(diagError(x.Range, "Invalid address", fmt.Sprintf("The address %q is invalid: %s", x.Value, sentence(err.Error()))))
 			continue
 		}
 		out = append(out, p)

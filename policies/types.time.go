@@ -9,11 +9,10 @@ import (
 
 // timeBlock is `time { mode = "virtual" start = "2024-01-01T00:00:00Z" step = "1ms" }`.
 type timeBlock struct {
-	DefRange hcl.Range      `hcl:",def_range"`
-	Mode     hcl.Expression `hcl:"mode,optional"`
-	Start    hcl.Expression `hcl:"start,optional"`
-	Step     hcl.Expression `hcl:"step,optional"`
-	Round    hcl.Expression `hcl:"round,optional"`
+	Mode  hcl.Expression `hcl:"mode,optional"`
+	Start hcl.Expression `hcl:"start,optional"`
+	Step  hcl.Expression `hcl:"step,optional"`
+	Round hcl.Expression `hcl:"round,optional"`
 }
 
 var timeModes = []string{string(TimeReal), string(TimeOffset), string(TimeFrozen), string(TimeVirtual), string(TimeCoarse)}
@@ -40,7 +39,7 @@ func (b *timeBlock) decode(e *evaluator) timeLayer {
 		return timeLayer{}
 	}
 	l := timeLayer{
-		mode:  e.enum("mode", b.Mode, timeModes),
+		mode:  e.enum("mode", "time mode", b.Mode, timeModes),
 		step:  e.positiveDuration("step", b.Step),
 		round: e.positiveDuration("round", b.Round),
 	}
@@ -88,7 +87,7 @@ func (e *evaluator) positiveDuration(name string, expr hcl.Expression) opt[time.
 		err = fmt.Errorf("%q is not positive", s.V)
 	}
 	if err != nil {
-		e.add(diagError(s.Range, "Invalid duration", fmt.Sprintf("The value of %s is invalid: %s.", name, err)))
+		e.add(diagError(s.Range, "Invalid duration", fmt.Sprintf("The value of %s is invalid: %s", name, sentence(err.Error()))))
 		return opt[time.Duration]{}
 	}
 	return some(d, s.Range)

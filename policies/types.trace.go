@@ -15,7 +15,8 @@ type Trace struct {
 	Events TraceEvents // which decisions to write; "" when File is ""
 }
 
-// TraceEvents selects the decisions written to the trace.
+// TraceEvents selects the decisions written to the trace. The empty value
+// goes with an empty Trace.File: no trace.
 type TraceEvents string
 
 const (
@@ -34,7 +35,7 @@ func (b *traceBlock) decode(e *evaluator, dir string) traceLayer {
 	if b == nil {
 		return traceLayer{}
 	}
-	l := traceLayer{file: e.str("file", b.File), events: e.enum("events", b.Events, traceEvents)}
+	l := traceLayer{file: e.str("file", b.File), events: e.enum("events", "event filter", b.Events, traceEvents)}
 	if l.file.Set {
 		l.file.V = hostPath(dir, l.file.V)
 	}

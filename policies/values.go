@@ -176,7 +176,7 @@ func (e *evaluator) budget(name string, expr hcl.Expression, what string, parse 
 	}
 	n, err := parse(s.V)
 	if err != nil {
-		e.add(diagError(s.Range, "Invalid "+what, fmt.Sprintf("The value of %s is invalid: %s.", name, err)))
+		e.add(diagError(s.Range, "Invalid "+what, fmt.Sprintf("The value of %s is invalid: %s", name, sentence(err.Error()))))
 		return opt[budget]{}
 	}
 	if n == 0 && !zeroOK {
@@ -186,8 +186,9 @@ func (e *evaluator) budget(name string, expr hcl.Expression, what string, parse 
 	return some(budget{N: n}, s.Range)
 }
 
-// enum evaluates a string that must be one of options.
-func (e *evaluator) enum(name string, expr hcl.Expression, options []string) opt[string] {
+// enum evaluates a string that must be one of options; what names the
+// kind of value in messages ("mount type").
+func (e *evaluator) enum(name, what string, expr hcl.Expression, options []string) opt[string] {
 	s := e.str(name, expr)
 	if !s.Set {
 		return s
@@ -197,7 +198,17 @@ func (e *evaluator) enum(name string, expr hcl.Expression, options []string) opt
 			return s
 		}
 	}
-	e.add(diagError(s.Range, "Invalid "+name,
-		fmt.Sprintf("%q is not a valid %s; it must be %s.%s", s.V, name, oneOf(options), didYouMean(s.V, options))))
+	e.add(diagError(s.Range, "Unknown "+what,
+		fmt.Sprintf("%q is not %s %s; %s must be %s.%s", s.V, article(what), what, name, oneOf(options), didYouMean(s.V, options))))
 	return opt[string]{}
+}
+
+// required reports a missing attribute that gohcl cannot: it never
+// requires hcl.Expression fields.
+func (e *evaluator) required(name string, expr hcl.Expression, block hcl.Range, example string) {
+	if present(expr) {
+		return
+	}
+	e.add(diagError(block, "Missing required argument",
+		fmt.Sprintf("The argument %q is required, but no definition was found. Add it, for example %s.", name, example)))
 }

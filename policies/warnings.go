@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -131,7 +132,7 @@ func determinismWarnings(p *Policy, l *layer) hcl.Diagnostics {
 		diags = append(diags, warning(rng, "Clock not deterministic",
 			fmt.Sprintf("The policy says deterministic = true, but its clock is %q, which reads the host's time. Use mode \"virtual\" or \"frozen\".", p.Time.Mode)))
 	}
-	if seed, ok := p.Env["PYTHONHASHSEED"]; !ok || seed == "random" {
+	if _, err := strconv.ParseUint(p.Env["PYTHONHASHSEED"], 10, 32); err != nil {
 		diags = append(diags, warning(l.deterministic.Range, "Hash seed not fixed",
 			"The policy says deterministic = true, but PYTHONHASHSEED is not set to a number, so the order of sets and dicts keyed by strings varies between runs. Set it in env, for example PYTHONHASHSEED = \"0\"."))
 	}

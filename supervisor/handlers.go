@@ -30,7 +30,7 @@ var byName = map[string]handler{
 
 	"execve": sysExecve, "execveat": sysExecveat, "clone": sysClone, "fork": sysFork, "vfork": sysFork,
 	"kill": sysKill, "tgkill": sysTgkill, "tkill": sysTkill,
-	"prlimit64": sysPrlimit64, "setrlimit": sysSetrlimit, "prctl": sysPrctl, "mmap": sysMmap,
+	"prlimit64": sysPrlimit64, "setrlimit": sysSetrlimit, "prctl": sysPrctl, "setsid": sysSetsid, "mmap": sysMmap, "mremap": sysMremap,
 	"ioctl": sysIoctl,
 
 	"socket": sysSocket, "connect": sysNetDeny, "bind": sysNetDeny, "listen": sysNetDeny,

@@ -25,11 +25,6 @@ const (
 	limitDisk   Limit = "disk"
 )
 
-// mmapNotifyThreshold is the size from which the filter sends mmap to the
-// supervisor (smaller mappings stay on the fast path; RLIMIT_AS bounds
-// them all).
-const mmapNotifyThreshold = 16 << 20
-
 // limiter enforces the budgets the kernel cannot end a run on by itself.
 // The first budget exceeded is the one the result names.
 type limiter struct {

@@ -24,6 +24,7 @@ type session struct {
 	trace    *tracer
 	start    time.Time
 	limits   *limiter
+	rlimits  []rlimit // applied to the interpreter at its exec
 
 	seq         atomic.Uint64
 	intercepted atomic.Uint64
@@ -142,6 +143,13 @@ func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) reply {
 		return reply{action: actDeny, errno: unix.ESRCH, rule: "guest thread gone"}
 	}
 	c.p = p
+	if p.nspid == 1 {
+		// Process 1 of the guest's PID namespace is always gaol's stub
+		// (the namespace dies with it): its confined thread forks and
+		// execs the interpreter, and runs no guest code.
+		c.ev.Args.Raw = rawArgs(c.n)
+		return allow("gaol stub")
+	}
 	if !known || int(sc.Nr) >= len(handlers) || handlers[sc.Nr] == nil {
 		c.ev.Args.Raw = rawArgs(c.n)
 		return reply{action: actDeny, errno: unix.ENOSYS, rule: "unsupported syscall"}

@@ -15,7 +15,7 @@ import (
 // threads share it; a forked child gets a copy of its parent's.
 type proc struct {
 	tgid  int // in the supervisor's PID namespace
-	nspid int // as the guest sees itself
+	nspid int // its process id as the guest sees it (NStgid)
 	mu    sync.Mutex
 	cwd   string // canonical guest path
 	umask uint32
@@ -118,7 +118,7 @@ func readStatus(tid int) (status, error) {
 			st.tgid, _ = strconv.Atoi(fields[0])
 		case "PPid":
 			st.ppid, _ = strconv.Atoi(fields[0])
-		case "NSpid":
+		case "NStgid":
 			st.nspid, _ = strconv.Atoi(fields[len(fields)-1])
 		}
 	}

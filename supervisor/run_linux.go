@@ -91,64 +91,70 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	if err := seccomp.CheckSizes(); err != nil {
 		return fmt.Errorf("seccomp user notification is not available: %w", err)
 	}
-	plan, err := r.plan(ctx)
+	// The guest stub starts first, so that its start-up overlaps with the
+	// planning below (interpreter discovery, mounts).
+	initSock, initChild, err := socketpair("gaol-control")
 	if err != nil {
 		return err
 	}
-	res.Layers = plan.layers
-
-	ctrl, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("control socket: %w", err)
-	}
-	sup := ctrl[0]
-	r.closer = append(r.closer, func() { unix.Close(sup) })
-	child := os.NewFile(uintptr(ctrl[1]), "gaol-control")
-
+	r.closer = append(r.closer, func() { unix.Close(initSock) })
 	stdio, err := r.stdio()
 	if err != nil {
-		child.Close()
+		initChild.Close()
 		return err
 	}
-	r.lim = &limiter{lim: r.o.Policy.Limits}
-	cmd := r.initCommand(child, stdio, plan)
-	if err := cmd.Start(); err != nil {
-		child.Close()
-		stdio.closeChild()
+	newNet := len(r.o.Policy.Network.Connect) == 0
+	cmd := r.initCommand(initChild, stdio, newNet)
+	err = cmd.Start()
+	initChild.Close()
+	stdio.closeChild()
+	if err != nil {
+		stdio.closeParent()
 		return fmt.Errorf("cannot start the guest (user namespaces unavailable?): %w", err)
 	}
-	child.Close()
-	stdio.closeChild()
 	initPid := cmd.Process.Pid
-	r.log.Debug("guest started", "init_pid", initPid)
-
+	r.log.Debug("guest started", "init_pid", initPid, "elapsed", time.Since(r.start))
 	waited := make(chan struct{})
 	go func() { cmd.Wait(); close(waited) }()
 	killInit := func() { unix.Kill(initPid, unix.SIGKILL) }
 	r.closer = append(r.closer, func() { killInit(); <-waited })
 
-	cfg, _ := json.Marshal(plan.guest)
-	if err := guest.SendMessage(sup, guest.MsgConfig, cfg); err != nil {
+	r.lim = &limiter{lim: r.o.Policy.Limits, kill: killInit}
+	plan, err := r.plan(ctx, newNet)
+	if err != nil {
+		stdio.closeParent()
 		return err
 	}
-	fs, err := r.buildFS(sup, plan)
+	res.Layers = plan.layers
+	r.log.Debug("planned", "elapsed", time.Since(r.start))
+
+	cfg, _ := json.Marshal(plan.guest)
+	if err := guest.SendMessage(initSock, guest.MsgConfig, cfg); err != nil {
+		stdio.closeParent()
+		return err
+	}
+	fs, err := r.buildFS(initSock, plan)
 	if err != nil {
+		stdio.closeParent()
 		return err
 	}
 	r.closer = append(r.closer, func() { fs.Close() })
-
-	listener, err := r.receiveListener(sup)
+	r.log.Debug("filesystem built", "elapsed", time.Since(r.start))
+	listener, err := r.receiveListener(initSock)
 	if err != nil {
+		stdio.closeParent()
 		return err
 	}
 	r.closer = append(r.closer, func() { unix.Close(listener) })
+	r.log.Debug("listener received", "elapsed", time.Since(r.start))
 	if !r.o.Tuning.NoSyncWakeUp {
 		if err := seccomp.SetSyncWakeUp(listener); err != nil {
 			r.log.Debug("sync wake-up unavailable", "error", err)
 		}
 	}
-	sess, err := r.startSession(listener, fs, plan.cwd)
+	sess, err := r.startSession(listener, fs, plan)
 	if err != nil {
+		stdio.closeParent()
 		return err
 	}
 	r.lim.kill = func() {
@@ -158,11 +164,8 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		killInit()
 	}
 	relays := stdio.startRelays(r)
-	if err := guest.SendMessage(sup, guest.MsgGo, nil); err != nil {
-		return err
-	}
 
-	st, gerr := r.wait(ctx, sup, waited, sess)
+	st, gerr := r.wait(ctx, initSock, waited, sess)
 	sess.stop()
 	relays.Wait()
 	res.Syscalls = Counts{Intercepted: sess.intercepted.Load(), Denied: sess.denied.Load()}
@@ -242,6 +245,11 @@ func (r *runner) wait(ctx context.Context, sup int, waited chan struct{}, sess *
 }
 
 func (r *runner) fillResult(res *Result, st *guest.Status) {
+	if st.ExecError != "" {
+		code := st.ExecStatus
+		res.ExitCode, res.ExecError = &code, st.ExecError
+		return
+	}
 	ws := unix.WaitStatus(st.WaitStatus)
 	switch {
 	case ws.Exited():
@@ -261,6 +269,16 @@ func (r *runner) fillResult(res *Result, st *guest.Status) {
 		time.Duration((res.CPUUser+res.CPUSystem)*float64(time.Second)) > r.o.Policy.Limits.CPU && ws.Signaled() {
 		res.Limit = limitCPU
 	}
+}
+
+// socketpair returns the supervisor's end of a control socket (closed
+// with the run) and the guest's end as a file to pass to the stub.
+func socketpair(name string) (int, *os.File, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, fmt.Errorf("control socket: %w", err)
+	}
+	return fds[0], os.NewFile(uintptr(fds[1]), name), nil
 }
 
 // receiveListener takes the seccomp listener fd from the exec stage.
@@ -286,7 +304,7 @@ func closeAll(fds []int) {
 	}
 }
 
-func (r *runner) startSession(listener int, fs *vfs.FS, cwd string) (*session, error) {
+func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, error) {
 	stopFD, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("eventfd: %w", err)
@@ -297,7 +315,8 @@ func (r *runner) startSession(listener int, fs *vfs.FS, cwd string) (*session, e
 		stopFD:   stopFD,
 		log:      r.log.Named("notify"),
 		fs:       fs,
-		procs:    newProcs(cwd),
+		procs:    newProcs(plan.cwd),
+		rlimits:  plan.rlimits,
 		trace:    newTracer(r.o.Trace),
 		start:    r.start,
 		limits:   r.lim,
@@ -315,15 +334,15 @@ func (r *runner) startSession(listener int, fs *vfs.FS, cwd string) (*session, e
 // initCommand is stage init of the guest stub: the gaol binary again, in
 // new user, PID, IPC, UTS and mount namespaces (and network, unless the
 // policy allows a network), mapped to an unprivileged uid.
-func (r *runner) initCommand(ctrl *os.File, io *stdio, plan *plan) *exec.Cmd {
+func (r *runner) initCommand(ctrl *os.File, io *stdio, newNet bool) *exec.Cmd {
 	cmd := exec.Command("/proc/self/exe", guest.ModeInit)
 	cmd.Args[0] = "gaol-guest"
 	cmd.Env = []string{}
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.childIn, io.childOut, io.childErr
-	cmd.ExtraFiles = []*os.File{ctrl}
+	cmd.ExtraFiles = []*os.File{ctrl} // guest.ControlFD
 	flags := syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNS
-	if plan.newNet {
+	if newNet {
 		flags |= syscall.CLONE_NEWNET
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
@@ -332,9 +351,10 @@ func (r *runner) initCommand(ctrl *os.File, io *stdio, plan *plan) *exec.Cmd {
 		GidMappings:                []syscall.SysProcIDMap{{ContainerID: guestUID, HostID: os.Getgid(), Size: 1}},
 		GidMappingsEnableSetgroups: false,
 		Pdeathsig:                  syscall.SIGKILL,
-		// uid 1000 would lose its namespace capabilities at the exec; init
-		// keeps CAP_SYS_ADMIN (in its own namespace only) to create the
-		// tmpfs mounts. The exec stage drops every capability.
+		// uid 1000 would lose its namespace capabilities at the exec; the
+		// stub keeps CAP_SYS_ADMIN (in its own namespace only) to create the
+		// tmpfs mounts. Its confined thread drops every capability before
+		// it forks the interpreter.
 		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN},
 	}
 	return cmd
@@ -372,13 +392,14 @@ type plan struct {
 	mounts  []vfs.Mount
 	scratch []int // indexes in mounts of scratch mounts, in Tmpfs order
 	cwd     string
+	rlimits []rlimit
 	newNet  bool
 	layers  []string
 }
 
-func (r *runner) plan(ctx context.Context) (*plan, error) {
+func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
 	pol := r.o.Policy
-	p := &plan{newNet: len(pol.Network.Connect) == 0}
+	p := &plan{newNet: newNet}
 	exp := newExposer()
 	var loader []string
 	if pol.Interpreter.Discover {
@@ -439,9 +460,7 @@ func (r *runner) plan(ctx context.Context) (*plan, error) {
 	p.guest.Path = r.o.Path
 	p.guest.Argv = r.o.Argv
 	p.guest.Env = envList(pol.Env)
-	for _, rl := range rlimits(pol.Limits) {
-		p.guest.Rlimits = append(p.guest.Rlimits, guest.Rlimit{Resource: rl.res, Cur: rl.cur, Max: rl.max})
-	}
+	p.rlimits = rlimits(pol.Limits)
 	p.layers = []string{"seccomp-user-notify", "user-namespace", "pid-namespace", "ipc-namespace", "uts-namespace", "mount-namespace"}
 	if p.newNet {
 		p.layers = append(p.layers, "network-namespace")
@@ -540,6 +559,13 @@ func (r *runner) stdio() (*stdio, error) {
 	return s, nil
 }
 
+// closeParent closes the supervisor's ends when the run ends before the
+// relays start.
+func (s *stdio) closeParent() {
+	s.outR.Close()
+	s.errR.Close()
+}
+
 func (s *stdio) closeChild() {
 	s.childOut.Close()
 	s.childErr.Close()
@@ -586,7 +612,12 @@ func (r *runner) relay(src io.Reader, dst io.Writer) {
 				r.lim.exceed(limitOutput)
 			}
 			if len(chunk) > 0 {
-				dst.Write(chunk)
+				if _, werr := dst.Write(chunk); werr != nil {
+					// The reader downstream is gone: closing the pipe
+					// gives the guest EPIPE on its next write, as the bare
+					// interpreter would get.
+					return
+				}
 			}
 		}
 		if err != nil {

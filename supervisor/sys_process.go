@@ -17,6 +17,15 @@ func sysExecve(c *call) reply {
 		return fail(err)
 	}
 	if c.s.firstExec.CompareAndSwap(false, true) {
+		// The budgets the kernel enforces go on now, while the exec waits:
+		// set earlier, RLIMIT_AS would starve the Go stub.
+		for _, rl := range c.s.rlimits {
+			lim := unix.Rlimit{Cur: rl.cur, Max: rl.max}
+			if err := unix.Prlimit(c.p.tgid, rl.res, &lim, nil); err != nil {
+				c.s.log.Error("cannot set a resource limit", "resource", rl.res, "error", err)
+				return deny(unix.EPERM, "gaol: resource limits could not be set")
+			}
+		}
 		c.s.guestPid.Store(int64(c.p.tgid))
 		c.p.mu.Lock()
 		c.p.execd = true
@@ -87,6 +96,10 @@ func sysPrlimit64(c *call) reply {
 	return deny(unix.EPERM, "limits of another process")
 }
 
+// sysSetsid: a new session detaches the guest from its terminal (its own
+// pty); no guest memory is read, so a continue is safe.
+func sysSetsid(c *call) reply { return allow("setsid") }
+
 func sysSetrlimit(c *call) reply { return deny(unix.EPERM, "setrlimit: use prlimit64") }
 
 func sysPrctl(c *call) reply {
@@ -98,7 +111,16 @@ func sysPrctl(c *call) reply {
 // refuses one that would take the guest past its memory budget and ends
 // the run there, instead of leaving a MemoryError behind.
 func sysMmap(c *call) reply {
-	length := c.arg(1)
+	return c.mapping(c.arg(1))
+}
+
+// sysMremap sees only remaps to 16 MiB and more; it counts the new size
+// whole, which overestimates a growth by the old size: safe.
+func sysMremap(c *call) reply {
+	return c.mapping(c.arg(2))
+}
+
+func (c *call) mapping(length uint64) reply {
 	c.ev.Args.Length = length
 	if c.s.limits != nil && c.s.limits.wouldExceedMemory(c.p.tgid, length) {
 		c.s.limits.exceed(limitMemory)
@@ -115,7 +137,7 @@ var allowedIoctls = map[uint64]string{
 	unix.TIOCGWINSZ: "TIOCGWINSZ", unix.TIOCSWINSZ: "TIOCSWINSZ", unix.TIOCGPGRP: "TIOCGPGRP",
 	fionread: "FIONREAD", fionbio: "FIONBIO", fioclex: "FIOCLEX", fionclex: "FIONCLEX",
 	unix.TCFLSH: "TCFLSH", unix.TCXONC: "TCXONC", unix.TIOCOUTQ: "TIOCOUTQ", fioasync: "FIOASYNC",
-	unix.TIOCGSID: "TIOCGSID", unix.TIOCSPGRP: "TIOCSPGRP", unix.TIOCGPTN: "TIOCGPTN",
+	unix.TIOCGSID: "TIOCGSID", unix.TIOCSCTTY: "TIOCSCTTY", unix.TIOCSPGRP: "TIOCSPGRP", unix.TIOCGPTN: "TIOCGPTN",
 }
 
 func sysIoctl(c *call) reply {

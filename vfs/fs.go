@@ -42,7 +42,7 @@ type Mount struct {
 	Target       string // symlink: the link's target, resolved in the guest's namespace
 	Exclude      []string
 	HideDotfiles bool
-	RootFD       int // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; owned by the FS after New
+	RootFD       int // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
 }
 
 // Options are the FS-wide settings. The zero value is usable for tests:
@@ -74,8 +74,9 @@ type FS struct {
 type fileID struct{ dev, ino uint64 }
 
 // New builds the tree. Mounts may come in any order; parents that no mount
-// declares become virtual directories. A host path that does not exist is an
-// error naming the mount.
+// declares become virtual directories (mode 0555). A host path that does
+// not exist is an error naming the mount. New owns opts.ShadowFD and every
+// scratch RootFD from the call on: on an error it closes them.
 func New(mounts []Mount, opts Options) (*FS, error) {
 	fs := &FS{
 		opts:  opts,
@@ -89,13 +90,24 @@ func New(mounts []Mount, opts Options) (*FS, error) {
 	fs.root = fs.newNode(KindDir, "/", nil)
 	sorted := append([]Mount(nil), mounts...)
 	sort.SliceStable(sorted, func(i, j int) bool { return depth(sorted[i].Guest) < depth(sorted[j].Guest) })
-	for _, m := range sorted {
+	for i, m := range sorted {
 		if err := fs.add(m); err != nil {
 			fs.Close()
+			closeRootFDs(sorted[i:])
 			return nil, err
 		}
 	}
 	return fs, nil
+}
+
+// closeRootFDs closes the scratch fds of mounts New did not take, which
+// it owns all the same.
+func closeRootFDs(mounts []Mount) {
+	for _, m := range mounts {
+		if m.Kind == KindScratch && m.RootFD > 0 {
+			unix.Close(m.RootFD)
+		}
+	}
 }
 
 // Close releases every host fd the FS holds.

@@ -87,12 +87,12 @@ type walker struct {
 	fs       *FS
 	flags    Flags
 	links    int
-	trailing bool // the last component must be a directory (trailing slash)
-	path  string // canonical guest path so far
-	node  *node  // virtual node, or mount node when in host content
-	rel   []string
-	fds   []int // host content: fds[i] is the O_PATH fd of rel[:i]; fds[0] is the mount's root, not ours
-	st    unix.Stat_t
+	trailing bool   // the last component must be a directory (trailing slash)
+	path     string // canonical guest path so far
+	node     *node  // virtual node, or mount node when in host content
+	rel      []string
+	fds      []int // host content: fds[i] is the O_PATH fd of rel[:i]; fds[0] is the mount's root, not ours
+	st       unix.Stat_t
 }
 
 // Resolve resolves p, relative to the canonical guest directory cwd when p

@@ -23,14 +23,8 @@ func main() {
 	// The guest stub is this binary re-executed with a hidden first
 	// argument; it must decide before anything else runs.
 	if len(os.Args) > 1 {
-		switch os.Args[1] {
-		case guest.ModeInit:
+		if os.Args[1] == guest.ModeInit {
 			guest.RunInit()
-		case guest.ModeExec:
-			if len(os.Args) != 3 {
-				os.Exit(supervisor.StatusFailed)
-			}
-			guest.RunExec(os.Args[2])
 		}
 	}
 	os.Exit(dispatch(os.Args[1:]))

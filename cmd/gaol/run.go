@@ -157,6 +157,9 @@ func run(f runFlags, argv []string) (int, error) {
 		defer tf.Close()
 		opts.Trace = tf
 	}
+	// A closed stdout downstream shows as EPIPE to the guest, as it would
+	// to the bare interpreter, instead of killing gaol.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	res := supervisor.Run(ctx, opts)
@@ -263,25 +266,56 @@ func findProgram(name string) (string, error) {
 	return path, nil
 }
 
-// pyenvShim resolves a pyenv shim to the interpreter it runs.
+// pyenvShim resolves a pyenv shim (a shell script that the sandbox could
+// not run) to the interpreter it runs, choosing the version as pyenv does:
+// $PYENV_VERSION, else the nearest .python-version, else
+// $PYENV_ROOT/version. Reading those files is what `pyenv which` does, at
+// a fraction of its cost.
 func pyenvShim(path string) (string, bool) {
-	if !strings.Contains(path, "/shims/") {
+	shims := filepath.Dir(path)
+	if filepath.Base(shims) != "shims" {
 		return "", false
 	}
-	head := make([]byte, 2)
-	if f, err := os.Open(path); err == nil {
-		io.ReadFull(f, head)
-		f.Close()
+	root := filepath.Dir(shims)
+	name := filepath.Base(path)
+	for _, v := range pyenvVersions(root) {
+		if v == "system" {
+			continue
+		}
+		p := filepath.Join(root, "versions", v, "bin", name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			if real, err := filepath.EvalSymlinks(p); err == nil {
+				return real, true
+			}
+		}
 	}
-	if string(head) != "#!" {
-		return "", false
+	return "", false
+}
+
+func pyenvVersions(root string) []string {
+	if v := os.Getenv("PYENV_VERSION"); v != "" {
+		return strings.Split(v, ":")
 	}
-	out, err := exec.Command("pyenv", "which", filepath.Base(path)).Output()
-	if err != nil {
-		return "", false
+	read := func(file string) []string {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil
+		}
+		return strings.Fields(string(b))
 	}
-	real := strings.TrimSpace(string(out))
-	return real, real != ""
+	if dir, err := os.Getwd(); err == nil {
+		for {
+			if vs := read(filepath.Join(dir, ".python-version")); len(vs) > 0 {
+				return vs
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				break
+			}
+			dir = parent
+		}
+	}
+	return read(filepath.Join(root, "version"))
 }
 
 // checkELF accepts only ELF executables: the sandbox runs no shell, so a

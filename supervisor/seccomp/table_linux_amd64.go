@@ -4,8 +4,13 @@ import "golang.org/x/sys/unix"
 
 // Argument values the conditional rows test (linux/sched.h, linux/prctl.h).
 const (
+	// MmapNotifyThreshold is the mapping size from which mmap and mremap
+	// reach the supervisor.
+	MmapNotifyThreshold = 16 << 20
+
 	cloneThread = 0x10000 // CLONE_THREAD
 
+	prSetPdeathsig  = 1          // PR_SET_PDEATHSIG: the stub's fork sets it for the interpreter
 	prGetPdeathsig  = 2          // PR_GET_PDEATHSIG
 	prGetDumpable   = 3          // PR_GET_DUMPABLE
 	prSetName       = 15         // PR_SET_NAME
@@ -41,7 +46,12 @@ var rows = []Syscall{
 	{Nr: 6, Name: "lstat", Class: Notify},
 	{Nr: 7, Name: "poll", Class: Allow},
 	{Nr: 8, Name: "lseek", Class: Allow},
-	{Nr: 9, Name: "mmap", Class: Allow},
+	// Mappings of 16 MiB and more go to the supervisor, which ends the run
+	// at the memory budget instead of letting RLIMIT_AS turn it into a
+	// MemoryError the guest may swallow. Smaller ones stay on the fast path.
+	{Nr: 9, Name: "mmap", Class: Notify, ArgAllow: []ArgCond{
+		{Arg: 1, Op: OpLess, Value: MmapNotifyThreshold},
+	}},
 	{Nr: 10, Name: "mprotect", Class: Allow},
 	{Nr: 11, Name: "munmap", Class: Allow},
 	{Nr: 12, Name: "brk", Class: Allow},
@@ -57,7 +67,9 @@ var rows = []Syscall{
 	{Nr: 22, Name: "pipe", Class: Allow},
 	{Nr: 23, Name: "select", Class: Allow},
 	{Nr: 24, Name: "sched_yield", Class: Allow},
-	{Nr: 25, Name: "mremap", Class: Allow},
+	{Nr: 25, Name: "mremap", Class: Notify, ArgAllow: []ArgCond{
+		{Arg: 2, Op: OpLess, Value: MmapNotifyThreshold},
+	}},
 	{Nr: 26, Name: "msync", Class: Allow},
 	{Nr: 27, Name: "mincore", Class: Allow},
 	{Nr: 28, Name: "madvise", Class: Allow},
@@ -206,6 +218,7 @@ var rows = []Syscall{
 		{Arg: 0, Op: OpEqual, Value: prGetDumpable},
 		{Arg: 0, Op: OpEqual, Value: prSetVMA},
 		{Arg: 0, Op: OpEqual, Value: prGetPdeathsig},
+		{Arg: 0, Op: OpEqual, Value: prSetPdeathsig},
 		{Arg: 0, Op: OpEqual, Value: prCapbsetRead},
 		{Arg: 0, Op: OpEqual, Value: prGetNoNewPrivs},
 		{Arg: 0, Op: OpEqual, Value: prGetSeccomp},

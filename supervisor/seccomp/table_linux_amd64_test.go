@@ -67,7 +67,7 @@ func TestTableClasses(t *testing.T) {
 		{
 			name:  "compute and I/O on held fds run in the kernel",
 			class: Allow,
-			calls: []string{"read", "write", "pread64", "lseek", "mmap", "mprotect", "brk", "futex", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "close", "dup", "dup2", "dup3", "pipe2", "poll", "epoll_wait", "epoll_ctl", "exit_group", "getrandom", "rseq", "set_robust_list", "sched_getaffinity", "getpid", "gettid", "recvmsg", "fstatfs", "shmget", "uname"},
+			calls: []string{"read", "write", "pread64", "lseek", "mprotect", "brk", "futex", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "close", "dup", "dup2", "dup3", "pipe2", "poll", "epoll_wait", "epoll_ctl", "exit_group", "getrandom", "rseq", "set_robust_list", "sched_getaffinity", "getpid", "gettid", "recvmsg", "fstatfs", "shmget", "uname"},
 		},
 		{
 			name:  "paths, addresses, clocks and processes go to the supervisor",
