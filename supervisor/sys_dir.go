@@ -164,20 +164,15 @@ func (c *call) unlinkAt(dirfd, pathArg, flags int) reply {
 	if err != nil {
 		return fail(err)
 	}
-	loc, err := c.resolveAt(dirfd, p, 0)
+	// Missing: a name that does not exist in a read-only mount is EROFS,
+	// as the kernel says, not ENOENT.
+	loc, err := c.resolveAt(dirfd, p, vfs.Missing)
 	if err != nil {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
 	c.ev.Args.Guest = loc.Path
-	dir := flags&unix.AT_REMOVEDIR != 0
-	if loc.Exists && dir && !loc.IsDir() {
-		return fail(unix.ENOTDIR)
-	}
-	if loc.Exists && !dir && loc.IsDir() {
-		return fail(unix.EISDIR)
-	}
-	return c.fsResult(c.s.fs.Unlink(loc, dir))
+	return c.fsResult(c.s.fs.Unlink(loc, flags&unix.AT_REMOVEDIR != 0))
 }
 
 func sysSymlink(c *call) reply   { return c.symlinkAt(0, atFDCWD, 1) }
@@ -223,7 +218,7 @@ func (c *call) renameAt(oldfd, oldArg, newfd, newArg int, flags uint) reply {
 	if err != nil {
 		return fail(err)
 	}
-	from, err := c.resolveAt(oldfd, oldp, 0)
+	from, err := c.resolveAt(oldfd, oldp, vfs.Missing)
 	if err != nil {
 		return c.pathErr(err)
 	}

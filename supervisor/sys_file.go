@@ -77,18 +77,8 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 	}
 	defer loc.Close()
 	c.ev.Args.Guest = loc.Path
-	if creat && flags&unix.O_EXCL != 0 && loc.Exists {
-		return fail(unix.EEXIST)
-	}
-	if loc.IsSymlink() && flags&unix.O_PATH == 0 {
-		return fail(unix.ELOOP)
-	}
-	if tmpfile && !loc.Writable() {
-		return deny(unix.EROFS, "read-only mount")
-	}
-	if (wantsWrite(flags) || (creat && !loc.Exists)) && !loc.Writable() && loc.Kind() != vfs.KindDevice {
-		return deny(unix.EROFS, "read-only mount")
-	}
+	// The VFS does the kernel's checks on the last component, in the
+	// kernel's order (EEXIST, ELOOP, EISDIR, EROFS, …).
 	fd, err := c.s.fs.Open(loc, flags, mode&^c.p.getUmask())
 	if err != nil {
 		return c.pathErr(err)
@@ -96,10 +86,6 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 	r := inject(fd, flags&unix.O_CLOEXEC != 0)
 	r.rule = "mount " + mountOf(loc)
 	return r
-}
-
-func wantsWrite(flags int) bool {
-	return flags&(unix.O_WRONLY|unix.O_RDWR|unix.O_TRUNC|unix.O_APPEND) != 0
 }
 
 func mountOf(l *vfs.Loc) string { return string(l.Kind()) }
