@@ -44,7 +44,7 @@ test-short: build
 	$(GO) test -short -count=1 $(PKGS)
 
 bench: build
-	$(GO) run ./supervisor/internal/benchcmd
+	$(GO) run ./supervisor/internal/bench -gaol $(BIN)
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/gaol

@@ -30,7 +30,23 @@ const maxFDs = 64
 
 // recvMessageFDs is recvMessage for packets that carry several fds.
 func recvMessageFDs(fd int) (kind byte, payload []byte, passed []int, err error) {
-	buf := make([]byte, maxMessage)
+	// Size the buffer to the packet: a fresh page costs a fault, and page
+	// faults are the dear part of start-up on virtual machines.
+	size := 512
+	for {
+		n, _, perr := unix.Recvfrom(fd, nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+		if perr == unix.EINTR {
+			continue
+		}
+		if perr == nil && n > size {
+			size = n
+		}
+		break
+	}
+	if size > maxMessage {
+		return 0, nil, nil, fmt.Errorf("control socket: message of %d bytes", size)
+	}
+	buf := make([]byte, size)
 	oob := make([]byte, unix.CmsgSpace(4*maxFDs))
 	for {
 		var n, oobn int

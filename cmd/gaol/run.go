@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -145,9 +146,13 @@ func run(f runFlags, argv []string) (int, error) {
 			cwd = filepath.Dir(m.Guest)
 		}
 	}
+	tuning, err := parseTuning(os.Getenv("GAOL_TUNING"))
+	if err != nil {
+		return 0, failf(supervisor.StatusFailed, "GAOL_TUNING: %v", err)
+	}
 	opts := supervisor.Options{
 		Policy: pol, Path: path, Argv: guestArgv, Mounts: f.mounts, Cwd: cwd,
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Logger: log,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Logger: log, Tuning: tuning,
 	}
 	if f.trace != "" {
 		tf, err := os.Create(f.trace)
@@ -359,4 +364,29 @@ func scriptMount(args []string) (policies.Mount, int, bool) {
 		}
 	}
 	return policies.Mount{}, 0, false
+}
+
+// parseTuning reads GAOL_TUNING, the benchmarks' knob for the notify loop
+// ("workers=N,syncwake=0"); see docs/performance.md.
+func parseTuning(s string) (supervisor.Tuning, error) {
+	var t supervisor.Tuning
+	for _, kv := range strings.Split(s, ",") {
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return t, fmt.Errorf("%s: not a number", kv)
+		}
+		switch k {
+		case "workers":
+			t.Workers = n
+		case "syncwake":
+			t.NoSyncWakeUp = n == 0
+		default:
+			return t, fmt.Errorf("unknown knob %q (workers, syncwake)", k)
+		}
+	}
+	return t, nil
 }

@@ -1,0 +1,101 @@
+// Command bench measures gaol against the bare interpreter, side by side
+// in one run: start-up of `python3 -c pass`, and the cost of one
+// intercepted os.stat. `make bench` runs it; docs/performance.md records
+// what it printed. Only ratios and differences measured in the same run
+// are reported, never absolute times on their own.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const statScript = `
+import os, sys, time
+n = int(sys.argv[1]); p = sys.argv[2]
+os.stat(p)
+best = []
+for _ in range(5):
+    t = time.perf_counter()
+    for _ in range(n):
+        os.stat(p)
+    best.append((time.perf_counter() - t) / n)
+best.sort()
+print(best[len(best)//2] * 1e6)
+`
+
+func main() {
+	gaol := flag.String("gaol", "bin/gaol", "the gaol binary")
+	python := flag.String("python", "/usr/bin/python3", "the interpreter")
+	runs := flag.Int("runs", 40, "start-up runs of each")
+	stats := flag.Int("stats", 2000, "os.stat calls per timing")
+	tuning := flag.String("tuning", "", "GAOL_TUNING for the gaol runs (e.g. workers=1,syncwake=0)")
+	flag.Parse()
+	if _, err := exec.Command(*gaol, "run", "--", *python, "-c", "pass").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %s does not run: %v\n", *gaol, err)
+		os.Exit(1)
+	}
+	env := os.Environ()
+	if *tuning != "" {
+		env = append(env, "GAOL_TUNING="+*tuning)
+	}
+	native := []string{*python, "-c", "pass"}
+	sandboxed := []string{*gaol, "run", "--", *python, "-c", "pass"}
+	var tn, tg []time.Duration
+	for i := 0; i < *runs; i++ {
+		// Interleaved, so that drift of the machine hits both alike.
+		tn = append(tn, timeRun(native, nil))
+		tg = append(tg, timeRun(sandboxed, env))
+	}
+	mn, mg := median(tn), median(tg)
+	fmt.Printf("startup  python3 -c pass: native %v, gaol %v (medians of %d interleaved runs): ratio %.2f\n",
+		mn.Round(time.Microsecond*100), mg.Round(time.Microsecond*100), *runs, float64(mg)/float64(mn))
+
+	n := strconv.Itoa(*stats)
+	sn := measure([]string{*python, "-c", statScript, n, "/usr"}, nil)
+	sg := measure([]string{*gaol, "run", "--", *python, "-c", statScript, n, "/usr"}, env)
+	fmt.Printf("os.stat  native %.2f µs, gaol %.2f µs per call (median of 5 × %s): intercepted cost %.2f µs, ratio %.1f\n",
+		sn, sg, n, sg-sn, sg/sn)
+}
+
+func timeRun(argv []string, env []string) time.Duration {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	t := time.Now()
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v: %v\n", argv, err)
+		os.Exit(1)
+	}
+	return time.Since(t)
+}
+
+func measure(argv []string, env []string) float64 {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v: %v\n", argv[:2], err)
+		os.Exit(1)
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(out.String()), 64)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: unexpected output %q\n", out.String())
+		os.Exit(1)
+	}
+	return v
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
