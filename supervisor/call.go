@@ -15,6 +15,8 @@ type call struct {
 	tid int
 	p   *proc
 	ev  Event
+	// openFlags are the open(2) flags of the open family, for the policy.
+	openFlags int
 }
 
 func (c *call) arg(i int) uint64 { return c.n.Data.Args[i] }

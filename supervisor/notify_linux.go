@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/sys/unix"
 
+	"github.com/gaol-sandbox/gaol/policies"
 	"github.com/gaol-sandbox/gaol/supervisor/seccomp"
 	"github.com/gaol-sandbox/gaol/vfs"
 )
@@ -24,6 +25,7 @@ type session struct {
 	trace    *tracer
 	start    time.Time
 	limits   *limiter
+	policy   *policies.Policy
 	rlimits  []rlimit // applied to the interpreter at its exec
 
 	seq         atomic.Uint64
@@ -160,7 +162,12 @@ func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) reply {
 // answer sends the reply: a value, an errno, an injected fd, or (only for
 // syscalls whose decision read no guest memory) a continue.
 func (s *session) answer(c *call, r reply) {
-	c.ev.Action, c.ev.Rule, c.ev.RulePos = r.action.String(), r.rule, r.rulePos
+	c.ev.Action = r.action.String()
+	// A reply without a rule of its own keeps the policy rule that allowed
+	// the operation (set by check).
+	if r.rule != "" {
+		c.ev.Rule, c.ev.RulePos = r.rule, r.rulePos
+	}
 	if r.injectFD >= 0 && r.action == actInject {
 		defer unix.Close(r.injectFD)
 		flags := uint32(0)

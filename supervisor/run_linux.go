@@ -320,6 +320,7 @@ func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, e
 		trace:    newTracer(r.o.Trace),
 		start:    r.start,
 		limits:   r.lim,
+		policy:   r.o.Policy,
 	}
 	r.closer = append(r.closer, s.procs.closeAll)
 	workers := r.o.Tuning.Workers
@@ -513,6 +514,10 @@ func envList(env map[string]string) []string {
 
 func toVFSMount(m policies.Mount) (vfs.Mount, error) {
 	vm := vfs.Mount{Guest: m.Guest, Mode: m.Mode, Exclude: m.Exclude, HideDotfiles: m.HideDotfiles}
+	if len(m.Exclude) > 0 {
+		m := m
+		vm.Excluded = m.Excluded
+	}
 	switch m.Kind {
 	case policies.MountHost:
 		vm.Kind, vm.Host, vm.Writable = vfs.KindHost, m.Host, m.Writable

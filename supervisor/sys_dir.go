@@ -31,7 +31,9 @@ func sysGetdents64(c *call) reply {
 	if !known {
 		return fail(unix.EBADF)
 	}
-	c.ev.Args.Guest = dir
+	if r, ok := c.check(dir); !ok {
+		return r
+	}
 	if count > 1<<20 {
 		count = 1 << 20
 	}
@@ -138,7 +140,9 @@ func (c *call) mkdirAt(dirfd, pathArg int, mode uint32) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	return c.fsResult(c.s.fs.Mkdir(loc, mode&^c.p.getUmask()&0o7777))
 }
 
@@ -171,7 +175,9 @@ func (c *call) unlinkAt(dirfd, pathArg, flags int) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	return c.fsResult(c.s.fs.Unlink(loc, flags&unix.AT_REMOVEDIR != 0))
 }
 
@@ -197,7 +203,9 @@ func (c *call) symlinkAt(targetArg, dirfd, pathArg int) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	return c.fsResult(c.s.fs.Symlink(target, loc))
 }
 
@@ -228,7 +236,9 @@ func (c *call) renameAt(oldfd, oldArg, newfd, newArg int, flags uint) reply {
 		return c.pathErr(err)
 	}
 	defer to.Close()
-	c.ev.Args.Guest = from.Path
+	if r, ok := c.check(from.Path); !ok {
+		return r
+	}
 	return c.fsResult(c.s.fs.Rename(from, to, flags))
 }
 
@@ -266,7 +276,9 @@ func (c *call) linkAt(oldfd, oldArg, newfd, newArg, flags int) reply {
 		return c.pathErr(err)
 	}
 	defer to.Close()
-	c.ev.Args.Guest = from.Path
+	if r, ok := c.check(from.Path); !ok {
+		return r
+	}
 	return c.fsResult(c.s.fs.Link(from, to))
 }
 
@@ -293,7 +305,9 @@ func (c *call) chmodAt(dirfd, pathArg int, mode uint32, flags int) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	if loc.IsSymlink() {
 		return fail(unix.EOPNOTSUPP)
 	}
@@ -335,7 +349,9 @@ func sysTruncate(c *call) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	return c.fsResult(c.s.fs.Truncate(loc, size))
 }
 
@@ -369,7 +385,9 @@ func sysUtimensat(c *call) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	return c.fsResult(c.s.fs.Utimens(loc, ts))
 }
 

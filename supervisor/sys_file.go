@@ -59,6 +59,7 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 		return fail(err)
 	}
 	c.ev.Args.Flags = openFlagNames(flags)
+	c.openFlags = flags
 	if dirfd != atFDCWD {
 		c.setFd(dirfd)
 	}
@@ -76,19 +77,17 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	// The VFS does the kernel's checks on the last component, in the
 	// kernel's order (EEXIST, ELOOP, EISDIR, EROFS, …).
 	fd, err := c.s.fs.Open(loc, flags, mode&^c.p.getUmask())
 	if err != nil {
 		return c.pathErr(err)
 	}
-	r := inject(fd, flags&unix.O_CLOEXEC != 0)
-	r.rule = "mount " + mountOf(loc)
-	return r
+	return inject(fd, flags&unix.O_CLOEXEC != 0)
 }
-
-func mountOf(l *vfs.Loc) string { return string(l.Kind()) }
 
 // pathErr turns a resolution error into a reply: EROFS and EACCES are
 // refusals of the guest's view (deny), the rest is what a kernel says.
@@ -202,7 +201,9 @@ func (c *call) statAt(dirfd, pathArg, bufArg, flags int) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	st, err := c.s.fs.Stat(loc)
 	if err != nil {
 		return fail(err)
@@ -290,7 +291,9 @@ func sysStatx(c *call) reply {
 			return c.pathErr(err)
 		}
 		defer loc.Close()
-		c.ev.Args.Guest = loc.Path
+		if r, ok := c.check(loc.Path); !ok {
+			return r
+		}
 		stx, err = c.s.fs.Statx(loc, mask)
 		if err != nil {
 			return fail(err)
@@ -322,7 +325,9 @@ func (c *call) accessAt(dirfd, pathArg int, mode uint32, flags int) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	if err := c.s.fs.Access(loc, mode); err != nil {
 		return fail(err)
 	}
@@ -349,7 +354,9 @@ func (c *call) readlinkAt(dirfd, pathArg int, buf uint64, size int) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	target, err := c.s.fs.Readlink(loc)
 	if err != nil {
 		return fail(err)
@@ -382,7 +389,9 @@ func sysChdir(c *call) reply {
 		return c.pathErr(err)
 	}
 	defer loc.Close()
-	c.ev.Args.Guest = loc.Path
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
 	if !loc.IsDir() {
 		return fail(unix.ENOTDIR)
 	}
@@ -400,7 +409,9 @@ func sysFchdir(c *call) reply {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return fail(unix.ENOTDIR)
 	}
-	c.ev.Args.Guest = dir
+	if r, ok := c.check(dir); !ok {
+		return r
+	}
 	c.p.setCwd(dir)
 	return ok(0)
 }

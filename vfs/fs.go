@@ -41,6 +41,10 @@ type Mount struct {
 	Device       string // device: "null", "zero", "urandom" or "random"
 	Target       string // symlink: the link's target, resolved in the guest's namespace
 	Exclude      []string
+	// Excluded, when set, decides instead of Exclude which paths below
+	// the mount (slash-separated, relative to it) the guest never sees;
+	// the policy's glob language (with **) comes in this way.
+	Excluded func(rel string) bool
 	HideDotfiles bool
 	RootFD       int // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
 }

@@ -16,6 +16,7 @@ type hostMount struct {
 	scratch  bool
 	hideDot  bool
 	exclude  []string
+	excluded func(rel string) bool
 }
 
 var devices = map[string]string{
@@ -54,7 +55,7 @@ func (fs *FS) fill(n *node, m Mount) error {
 		if err != nil {
 			return err
 		}
-		h.writable, h.hideDot, h.exclude = m.Writable, m.HideDotfiles, m.Exclude
+		h.writable, h.hideDot, h.exclude, h.excluded = m.Writable, m.HideDotfiles, m.Exclude, m.Excluded
 		fs.fds = append(fs.fds, h.rootFD)
 		n.host = h
 	case KindScratch:

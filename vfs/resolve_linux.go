@@ -350,6 +350,9 @@ func (h *hostMount) hidden(rel []string) bool {
 		return true
 	}
 	full := strings.Join(rel, "/")
+	if h.excluded != nil {
+		return h.excluded(full)
+	}
 	for _, pat := range h.exclude {
 		if ok, _ := path.Match(pat, name); ok {
 			return true

@@ -1,0 +1,60 @@
+package supervisor
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/gaol-sandbox/gaol/policies"
+)
+
+// check asks the policy whether the syscall being answered may act on the
+// resolved guest path p, records p and the deciding rule in the trace, and
+// returns the denial to send when it may not.
+func (c *call) check(p string) (reply, bool) {
+	c.ev.Args.Guest = p
+	if c.s.policy == nil {
+		return reply{}, true
+	}
+	d := c.s.policy.Decide(policies.Op{Syscall: c.ev.Syscall, Path: p, Access: c.accessFor()})
+	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
+	if d.Allow {
+		return reply{}, true
+	}
+	return reply{action: actDeny, errno: d.Errno, rule: d.Rule, rulePos: c.ev.RulePos}, false
+}
+
+// rulePos is a decision's rule position as file:line, "" for the default.
+func rulePos(d policies.Decision) string {
+	if d.Range.Filename == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", d.Range.Filename, d.Range.Start.Line)
+}
+
+// accessFor is what the operation being answered needs of its path.
+func (c *call) accessFor() policies.Access {
+	switch kind, _ := policies.SyscallKind(c.ev.Syscall); kind {
+	case policies.KindOpen:
+		a := policies.AccessRead
+		if c.openFlags&(unix.O_WRONLY|unix.O_RDWR|unix.O_TRUNC|unix.O_APPEND) != 0 {
+			a = policies.AccessWrite
+			if c.openFlags&unix.O_RDWR != 0 {
+				a |= policies.AccessRead
+			}
+		}
+		if c.openFlags&unix.O_CREAT != 0 {
+			a |= policies.AccessCreate
+		}
+		return a
+	case policies.KindList:
+		return policies.AccessList
+	case policies.KindMkdir, policies.KindSymlink, policies.KindLink:
+		return policies.AccessCreate
+	case policies.KindRemove, policies.KindRename, policies.KindChmod, policies.KindTruncate, policies.KindUtimes:
+		return policies.AccessWrite
+	case policies.KindExec:
+		return policies.AccessExec
+	}
+	return policies.AccessRead
+}
