@@ -515,7 +515,6 @@ func envList(env map[string]string) []string {
 func toVFSMount(m policies.Mount) (vfs.Mount, error) {
 	vm := vfs.Mount{Guest: m.Guest, Mode: m.Mode, Exclude: m.Exclude, HideDotfiles: m.HideDotfiles}
 	if len(m.Exclude) > 0 {
-		m := m
 		vm.Excluded = m.Excluded
 	}
 	switch m.Kind {

@@ -32,19 +32,19 @@ const (
 
 // Mount declares one node of the guest's tree. The zero value is invalid.
 type Mount struct {
-	Guest        string // absolute guest path
-	Kind         Kind
-	Host         string // host: absolute host path
-	Writable     bool   // host: allow writes (scratch mounts are always writable)
-	Content      []byte // file: the content
-	Mode         uint32 // file/dir: permission bits; 0 means 0444 / 0555
-	Device       string // device: "null", "zero", "urandom" or "random"
-	Target       string // symlink: the link's target, resolved in the guest's namespace
-	Exclude      []string
+	Guest    string // absolute guest path
+	Kind     Kind
+	Host     string // host: absolute host path
+	Writable bool   // host: allow writes (scratch mounts are always writable)
+	Content  []byte // file: the content
+	Mode     uint32 // file/dir: permission bits; 0 means 0444 / 0555
+	Device   string // device: "null", "zero", "urandom" or "random"
+	Target   string // symlink: the link's target, resolved in the guest's namespace
+	Exclude  []string
 	// Excluded, when set, decides instead of Exclude which paths below
 	// the mount (slash-separated, relative to it) the guest never sees;
 	// the policy's glob language (with **) comes in this way.
-	Excluded func(rel string) bool
+	Excluded     func(rel string) bool
 	HideDotfiles bool
 	RootFD       int // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
 }

@@ -5,6 +5,8 @@
 //
 //	gaol run [flags] [--] COMMAND [ARGS...]
 //	gaol check POLICY...
+//	gaol explain POLICY -- OPERATION ARGS...
+//	gaol fmt [-check] FILE...
 //	gaol profiles [show NAME]
 //	gaol version
 //
@@ -35,6 +37,8 @@ const usage = `usage: gaol COMMAND [ARGS...]
 Commands:
   run [flags] [--] PROGRAM [ARGS...]   run PROGRAM (a Python interpreter) in the sandbox
   check POLICY...                      check policy files and report problems
+  explain POLICY -- OP ARGS...         what the policy decides for one operation, and which rule
+  fmt [-check] FILE...                 rewrite policy files in canonical layout
   profiles [show NAME]                 list the built-in profiles, or print one
   version                              print gaol's version
 
@@ -51,6 +55,10 @@ func dispatch(args []string) int {
 		return cmdRun(args[1:])
 	case "check":
 		return cmdCheck(args[1:])
+	case "explain":
+		return cmdExplain(args[1:])
+	case "fmt":
+		return cmdFmt(args[1:])
 	case "profiles":
 		return cmdProfiles(args[1:])
 	case "version", "--version":
