@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -168,6 +167,7 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	st, gerr := r.wait(ctx, initSock, waited, sess)
 	sess.stop()
 	relays.Wait()
+	stdio.restoreTerminal()
 	res.Syscalls = Counts{Intercepted: sess.intercepted.Load(), Denied: sess.denied.Load()}
 	res.OutputSize = r.output.Load()
 	if err := sess.trace.flush(); err != nil {
@@ -532,66 +532,6 @@ func toVFSMount(m policies.Mount) (vfs.Mount, error) {
 		return vm, fmt.Errorf("mount %s: unknown kind %q", m.Guest, m.Kind)
 	}
 	return vm, nil
-}
-
-// stdio is the guest's standard streams: stdin as given, stdout and
-// stderr through pipes that the supervisor relays and counts.
-type stdio struct {
-	childIn, childOut, childErr *os.File
-	outR, errR                  *os.File
-	ownIn                       *os.File
-}
-
-func (r *runner) stdio() (*stdio, error) {
-	s := &stdio{childIn: r.o.Stdin}
-	if s.childIn == nil {
-		f, err := os.Open(os.DevNull)
-		if err != nil {
-			return nil, err
-		}
-		s.childIn, s.ownIn = f, f
-	}
-	var err error
-	if s.outR, s.childOut, err = os.Pipe(); err != nil {
-		return nil, err
-	}
-	if s.errR, s.childErr, err = os.Pipe(); err != nil {
-		s.outR.Close()
-		s.childOut.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// closeParent closes the supervisor's ends when the run ends before the
-// relays start.
-func (s *stdio) closeParent() {
-	s.outR.Close()
-	s.errR.Close()
-}
-
-func (s *stdio) closeChild() {
-	s.childOut.Close()
-	s.childErr.Close()
-	if s.ownIn != nil {
-		s.ownIn.Close()
-	}
-}
-
-func (s *stdio) startRelays(r *runner) *sync.WaitGroup {
-	var wg sync.WaitGroup
-	for _, p := range []struct {
-		src *os.File
-		dst io.Writer
-	}{{s.outR, r.o.Stdout}, {s.errR, r.o.Stderr}} {
-		wg.Add(1)
-		go func(src *os.File, dst io.Writer) {
-			defer wg.Done()
-			defer src.Close()
-			r.relay(src, dst)
-		}(p.src, p.dst)
-	}
-	return &wg
 }
 
 // relay copies guest output to dst, counting it against the output budget.
