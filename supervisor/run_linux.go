@@ -40,8 +40,9 @@ type Options struct {
 // Tuning holds knobs of the notify loop that benchmarks compare. The zero
 // value is the measured best (docs/performance.md).
 type Tuning struct {
-	Workers      int  // notify workers; 0 means 4
-	NoSyncWakeUp bool // do not set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+	Workers      int           // notify workers; 0 means 1
+	NoSyncWakeUp bool          // do not set SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+	Spin         time.Duration // how long a worker polls before it sleeps
 }
 
 // guestUID is the uid and gid the guest has in its user namespace.
@@ -321,11 +322,12 @@ func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, e
 		start:    r.start,
 		limits:   r.lim,
 		policy:   r.o.Policy,
+		spin:     r.o.Tuning.Spin,
 	}
 	r.closer = append(r.closer, s.procs.closeAll)
 	workers := r.o.Tuning.Workers
 	if workers <= 0 {
-		workers = 4
+		workers = 1
 	}
 	s.serve(workers)
 	r.sess = s

@@ -384,6 +384,8 @@ func parseTuning(s string) (supervisor.Tuning, error) {
 			t.Workers = n
 		case "syncwake":
 			t.NoSyncWakeUp = n == 0
+		case "spin":
+			t.Spin = time.Duration(n) * time.Microsecond
 		default:
 			return t, fmt.Errorf("unknown knob %q (workers, syncwake)", k)
 		}
