@@ -423,7 +423,7 @@ func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
 	for _, m := range append(append([]policies.Mount(nil), pol.Mounts...), r.o.Mounts...) {
 		declared[m.Guest] = m
 	}
-	for _, m := range exp.list() {
+	for _, m := range append(exp.list(), procView(r.o.Path, pol.Limits)...) {
 		if _, ok := declared[m.Guest]; !ok {
 			p.mounts = append(p.mounts, m)
 		}

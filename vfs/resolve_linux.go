@@ -93,17 +93,56 @@ type walker struct {
 	rel      []string
 	fds      []int // host content: fds[i] is the O_PATH fd of rel[:i]; fds[0] is the mount's root, not ours
 	st       unix.Stat_t
+	absence  Absence // why the last step failed with ENOENT
 }
 
 // Resolve resolves p, relative to the canonical guest directory cwd when p
 // is relative, the way the kernel would resolve it in the guest's tree. The
 // error is the errno the guest should see.
 func (fs *FS) Resolve(cwd, p string, flags Flags) (*Loc, error) {
+	l, _, err := fs.ResolveWhy(cwd, p, flags)
+	return l, err
+}
+
+// Absence says why a resolution ended in ENOENT. The errno alone cannot
+// tell a name missing from a directory the guest may see (a plain
+// ENOENT, as the kernel would give) from a path the guest's view refuses
+// (a denial the trace must show).
+type Absence uint8
+
+const (
+	// Absent: the name does not exist in a host or scratch directory,
+	// or the resolution did not fail with ENOENT.
+	Absent Absence = iota
+	// NotMounted: a virtual directory lacks the name; the path lies
+	// outside every mount, whatever the host holds there.
+	NotMounted
+	// Hidden: a host mount hides the name (exclude, hide_dotfiles).
+	Hidden
+)
+
+// String names the absence as the trace's rule does.
+func (a Absence) String() string {
+	switch a {
+	case NotMounted:
+		return "not mounted"
+	case Hidden:
+		return "hidden by the mount"
+	}
+	return "absent"
+}
+
+// ResolveWhy is Resolve that also says, when the error is ENOENT, whether
+// the walk fell outside the guest's view (NotMounted, Hidden) or found a
+// name missing inside it (Absent). The walk is the same: a component
+// reached through "..", a symlink or a dirfd counts where the walk was,
+// not where the path's text points.
+func (fs *FS) ResolveWhy(cwd, p string, flags Flags) (*Loc, Absence, error) {
 	if p == "" {
-		return nil, unix.ENOENT
+		return nil, Absent, unix.ENOENT
 	}
 	if len(p) >= unix.PathMax {
-		return nil, unix.ENAMETOOLONG
+		return nil, Absent, unix.ENAMETOOLONG
 	}
 	w := &walker{fs: fs, flags: flags, trailing: strings.HasSuffix(p, "/")}
 	w.reset()
@@ -117,15 +156,19 @@ func (fs *FS) Resolve(cwd, p string, flags Flags) (*Loc, error) {
 		next, err := w.step(c, len(queue) == 0)
 		if err != nil {
 			w.release()
-			return nil, err
+			if err != unix.ENOENT {
+				return nil, Absent, err
+			}
+			return nil, w.absence, err
 		}
 		if next.loc != nil {
 			w.release()
-			return next.loc, nil
+			return next.loc, Absent, nil
 		}
 		queue = append(next.prepend, queue...)
 	}
-	return w.finish()
+	l, err := w.finish()
+	return l, Absent, err
 }
 
 func (w *walker) reset() {
@@ -204,6 +247,7 @@ func (w *walker) stepVirtual(c string, last, follow bool) (stepResult, error) {
 		if last && w.flags&Missing != 0 {
 			return stepResult{loc: w.missing(c, -1, "", false)}, nil
 		}
+		w.absence = NotMounted
 		return stepResult{}, unix.ENOENT
 	}
 	if child.kind == KindSymlink && follow {
@@ -243,6 +287,7 @@ func (w *walker) stepHost(c string, last, follow bool) (stepResult, error) {
 		if missingOK {
 			return stepResult{loc: w.missing(c, -1, strings.Join(rel, "/"), true)}, nil
 		}
+		w.absence = Hidden
 		return stepResult{}, unix.ENOENT
 	}
 	dir := w.fds[len(w.fds)-1]

@@ -215,3 +215,56 @@ func TestResolveReleasesFDs(t *testing.T) {
 		t.Errorf("Resolve leaked %d fds", after-before)
 	}
 }
+
+func TestResolveWhy(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		name  string
+		cwd   string // "" means "/"
+		path  string
+		flags vfs.Flags
+		want  vfs.Absence
+	}{
+		{name: "a name the root lacks is not mounted", path: "/nope", want: vfs.NotMounted},
+		{name: "a path below a name the root lacks is not mounted", path: "/nope/passwd", want: vfs.NotMounted},
+		{name: "a name a virtual directory lacks is not mounted", path: "/etc/passwd", want: vfs.NotMounted},
+		{name: "dotdot out of a host mount to a missing name is not mounted", path: "/data/../../nope/x", want: vfs.NotMounted},
+		{name: "a relative path climbing out of a host cwd is not mounted", cwd: "/data/sub", path: "../../../nope", want: vfs.NotMounted},
+		{name: "a host symlink to /etc/passwd is not mounted", path: "/data/passwd", flags: vfs.Follow, want: vfs.NotMounted},
+		{name: "a scratch symlink to /etc/passwd is not mounted", path: "/scratch/passwd", flags: vfs.Follow, want: vfs.NotMounted},
+		{name: "an excluded name is hidden", path: "/data/secret.key", want: vfs.Hidden},
+		{name: "a path below an excluded directory is hidden", path: "/data/cache/x", want: vfs.Hidden},
+		{name: "a hidden dotfile is hidden", path: "/data/.hidden", want: vfs.Hidden},
+		{name: "a host symlink to a hidden name is hidden", path: "/data/tohidden", flags: vfs.Follow, want: vfs.Hidden},
+		{name: "a name missing from a host directory is absent", path: "/data/nope", want: vfs.Absent},
+		{name: "a name missing from scratch is absent", path: "/scratch/nope", want: vfs.Absent},
+		{name: "a dangling host symlink is absent", path: "/data/dangling", flags: vfs.Follow, want: vfs.Absent},
+		{name: "the empty path is absent", path: "", want: vfs.Absent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cwd := tt.cwd
+			if cwd == "" {
+				cwd = "/"
+			}
+			l, why, err := f.fs.ResolveWhy(cwd, tt.path, tt.flags)
+			if err == nil {
+				l.Close()
+			}
+			checkErr(t, "ResolveWhy", err, unix.ENOENT)
+			if why != tt.want {
+				t.Errorf("absence = %v, want %v", why, tt.want)
+			}
+		})
+	}
+	t.Run("a path that resolves has no absence", func(t *testing.T) {
+		l, why, err := f.fs.ResolveWhy("/", "/data/readme.txt", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+		if why != vfs.Absent {
+			t.Errorf("absence = %v, want %v", why, vfs.Absent)
+		}
+	})
+}
