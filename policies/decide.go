@@ -16,7 +16,7 @@ type Op struct {
 	Path    string         // absolute, clean guest path (path.Clean); "" if the operation names none
 	Access  Access         // what the operation does to Path
 	Addr    netip.AddrPort // destination of connect/send, address of bind; zero if none
-	Network string         // "tcp", "udp" or "unix" for socket operations; informative
+	Network string         // "tcp" (also when empty), "udp" or "unix" for socket operations
 }
 
 // Decision is the answer to one Op. The zero value denies with errno 0 and

@@ -42,7 +42,7 @@ func (l *layer) impliedRules(lim Limits) []Rule {
 	}
 	for _, d := range l.connect.V {
 		r := Rule{Name: "network.connect", Operations: []string{KindConnect, KindSend},
-			Addresses: d.prefixes, Allow: true, DeclRange: d.Range}
+			Addresses: d.prefixes, Networks: []string{d.network}, Allow: true, DeclRange: d.Range}
 		if d.port != 0 {
 			r.Ports = []uint16{d.port}
 		}

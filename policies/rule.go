@@ -20,6 +20,7 @@ type Rule struct {
 	Paths      []*Glob        // the operation's guest path matches any of
 	Addresses  []netip.Prefix // the operation's address is in any of (IPv4-mapped addresses are unmapped)
 	Ports      []uint16       // the operation's port is any of
+	Networks   []string       // the operation's Network ("tcp", "udp") is any of
 	Access     Access         // allow: the operation needs nothing outside it; deny: it needs any of it
 	Allow      bool           // the action: allow, or deny with Errno
 	Errno      unix.Errno     // deny: the errno returned; 0 means EACCES
@@ -36,6 +37,9 @@ func (r *Rule) matches(op *Op, kind string, cls Class) bool {
 		return false
 	}
 	if len(r.Syscalls) > 0 && !slices.Contains(r.Syscalls, op.Syscall) {
+		return false
+	}
+	if len(r.Networks) > 0 && !slices.Contains(r.Networks, opNetwork(op)) {
 		return false
 	}
 	if r.Access != 0 && !r.accessMatches(op.Access) {
@@ -103,4 +107,13 @@ func (r *Rule) decision() Decision {
 		}
 	}
 	return d
+}
+
+// opNetwork is the operation's protocol; an address operation that does
+// not say is TCP.
+func opNetwork(op *Op) string {
+	if op.Network == "" {
+		return "tcp"
+	}
+	return op.Network
 }

@@ -19,6 +19,7 @@ type destination struct {
 	located
 	prefixes []netip.Prefix
 	port     uint16 // 0: any port
+	network  string // "tcp", or "udp" for an entry written "udp:ADDR:PORT"
 }
 
 func (b *networkBlock) decode(e *evaluator) opt[[]destination] {
@@ -43,8 +44,22 @@ func (b *networkBlock) decode(e *evaluator) opt[[]destination] {
 }
 
 // parseDestination parses "ADDR:PORT", "CIDR:PORT", "[V6]:PORT",
-// "[V6CIDR]:PORT" or "localhost:PORT"; PORT may be "*".
+// "[V6CIDR]:PORT" or "localhost:PORT"; PORT may be "*". Such an entry
+// allows TCP connections; "udp:" before it allows datagrams instead
+// (connect and sendto of a UDP socket).
 func parseDestination(s string) (destination, error) {
+	network := "tcp"
+	if rest, ok := strings.CutPrefix(s, "udp:"); ok {
+		s, network = rest, "udp"
+	} else if rest, ok := strings.CutPrefix(s, "tcp:"); ok {
+		s = rest
+	}
+	d, err := parseHostPort(s)
+	d.network = network
+	return d, err
+}
+
+func parseHostPort(s string) (destination, error) {
 	i := strings.LastIndexByte(s, ':')
 	if i < 0 {
 		return destination{}, fmt.Errorf("it has no port; write ADDRESS:PORT, such as \"127.0.0.1:8080\", with \"*\" for any port")

@@ -32,10 +32,11 @@ const (
 	actAllow                 // let the kernel run it (continue)
 	actDeny                  // refused by policy
 	actInject                // answered with an fd the supervisor opened
+	actAsync                 // a goroutine of the handler answers later
 )
 
 func (a action) String() string {
-	return [...]string{"emulate", "allow", "deny", "inject"}[a]
+	return [...]string{"emulate", "allow", "deny", "inject", "async"}[a]
 }
 
 // reply is a handler's answer.

@@ -33,8 +33,8 @@ var byName = map[string]handler{
 	"prlimit64": sysPrlimit64, "setrlimit": sysSetrlimit, "prctl": sysPrctl, "setsid": sysSetsid, "mmap": sysMmap, "mremap": sysMremap,
 	"ioctl": sysIoctl,
 
-	"socket": sysSocket, "connect": sysNetDeny, "bind": sysNetDeny, "listen": sysNetDeny,
-	"accept": sysNetDeny, "accept4": sysNetDeny, "sendto": sysSendto, "sendmsg": sysNetDeny, "sendmmsg": sysNetDeny,
+	"socket": sysSocket, "connect": sysConnect, "bind": sysBind, "listen": sysListen,
+	"accept": sysAccept, "accept4": sysAccept, "sendto": sysSendto, "sendmsg": sysSendmsg, "sendmmsg": denyNoSys,
 
 	"clock_gettime": sysTimeReal, "clock_getres": sysTimeReal, "clock_nanosleep": sysTimeReal,
 	"gettimeofday": sysTimeReal, "time": sysTimeReal, "nanosleep": sysTimeReal,

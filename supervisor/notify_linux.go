@@ -134,6 +134,14 @@ func (s *session) handle(n *seccomp.Notif) {
 		c.ev.Syscall = "syscall_" + itoa(int64(n.Data.Nr))
 	}
 	r := s.dispatch(c, sc, known)
+	if r.action == actAsync {
+		return // the handler's goroutine calls complete
+	}
+	s.complete(c, r, t0)
+}
+
+// complete answers a notification and accounts for it.
+func (s *session) complete(c *call, r reply, t0 time.Time) {
 	s.answer(c, r)
 	if r.action == actDeny {
 		s.denied.Add(1)
