@@ -121,15 +121,13 @@ func (l *limiter) watch(pid func() int, done <-chan struct{}) {
 		if p <= 0 {
 			continue
 		}
-		if l.lim.CPU > 0 {
-			if used, err := cpuTime(p); err == nil && used >= l.lim.CPU {
-				l.exceed(limitCPU)
-			}
+		// The budgets count the whole tree, subprocesses included.
+		cpu, rss := treeUsage(p)
+		if l.lim.CPU > 0 && cpu >= l.lim.CPU {
+			l.exceed(limitCPU)
 		}
-		if l.lim.Memory > 0 {
-			if _, rss, err := statm(p); err == nil && rss >= l.lim.Memory {
-				l.exceed(limitMemory)
-			}
+		if l.lim.Memory > 0 && rss >= l.lim.Memory {
+			l.exceed(limitMemory)
 		}
 	}
 }

@@ -27,7 +27,10 @@ type session struct {
 	limits   *limiter
 	policy   *policies.Policy
 	spin     time.Duration // how long a worker polls before it sleeps
-	rlimits  []rlimit      // applied to the interpreter at its exec
+	// execPaths are the guest paths of the programs the exec globs
+	// matched at the start, besides the interpreter.
+	execPaths map[string]bool
+	rlimits   []rlimit // applied to the interpreter at its exec
 
 	seq         atomic.Uint64
 	intercepted atomic.Uint64

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"sync/atomic"
 	"syscall"
@@ -312,17 +313,18 @@ func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, e
 	}
 	r.closer = append(r.closer, func() { unix.Close(stopFD) })
 	s := &session{
-		listener: listener,
-		stopFD:   stopFD,
-		log:      r.log.Named("notify"),
-		fs:       fs,
-		procs:    newProcs(plan.cwd),
-		rlimits:  plan.rlimits,
-		trace:    newTracer(r.o.Trace),
-		start:    r.start,
-		limits:   r.lim,
-		policy:   r.o.Policy,
-		spin:     r.o.Tuning.Spin,
+		listener:  listener,
+		stopFD:    stopFD,
+		log:       r.log.Named("notify"),
+		fs:        fs,
+		procs:     newProcs(plan.cwd),
+		rlimits:   plan.rlimits,
+		execPaths: plan.execPaths,
+		trace:     newTracer(r.o.Trace),
+		start:     r.start,
+		limits:    r.lim,
+		policy:    r.o.Policy,
+		spin:      r.o.Tuning.Spin,
 	}
 	r.closer = append(r.closer, s.procs.closeAll)
 	workers := r.o.Tuning.Workers
@@ -391,13 +393,14 @@ func (r *runner) buildFS(sup int, plan *plan) (*vfs.FS, error) {
 
 // plan is everything decided before the guest starts.
 type plan struct {
-	guest   guest.Config
-	mounts  []vfs.Mount
-	scratch []int // indexes in mounts of scratch mounts, in Tmpfs order
-	cwd     string
-	rlimits []rlimit
-	newNet  bool
-	layers  []string
+	guest     guest.Config
+	mounts    []vfs.Mount
+	scratch   []int // indexes in mounts of scratch mounts, in Tmpfs order
+	cwd       string
+	rlimits   []rlimit
+	execPaths map[string]bool
+	newNet    bool
+	layers    []string
 }
 
 func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
@@ -468,19 +471,24 @@ func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
 	if p.newNet {
 		p.layers = append(p.layers, "network-namespace")
 	}
+	p.execPaths = execPaths(pol, r.o.Path)
 	if abi, err := guest.LandlockABI(); err == nil && abi >= 1 {
 		p.guest.Landlock = true
-		p.guest.LandlockExec = landlockExec(r.o.Path, loader)
+		p.guest.LandlockExec = landlockExec(r.o.Path, loader, p.execPaths)
 		p.layers = append(p.layers, fmt.Sprintf("landlock-abi-%d", abi))
 	}
 	p.layers = append(p.layers, "rlimits")
 	return p, nil
 }
 
-// landlockExec lists what the exec stage may execute: the interpreter and
-// its ELF loader (the kernel opens both for the exec).
-func landlockExec(path string, files []string) []string {
+// landlockExec lists what the guest may execute: the interpreter, its ELF
+// loader (the kernel opens both for the exec) and the programs the
+// policy's exec globs matched.
+func landlockExec(path string, files []string, programs map[string]bool) []string {
 	out := []string{path}
+	for p := range programs {
+		out = append(out, p)
+	}
 	for _, f := range files {
 		if len(f) > 0 && (contains(f, "/ld-linux") || contains(f, "/ld64")) {
 			out = append(out, f)
@@ -570,4 +578,33 @@ func (r *runner) relay(src io.Reader, dst io.Writer) {
 			return
 		}
 	}
+}
+
+// execPaths are the absolute paths the guest may exec after its first
+// exec: those the policy's process.exec globs match among the interpreter
+// (as invoked and its real path) and the host files the globs name.
+func execPaths(pol *policies.Policy, interpreter string) map[string]bool {
+	out := map[string]bool{}
+	if len(pol.Process.Exec) == 0 {
+		return out
+	}
+	candidates := []string{interpreter}
+	if real, err := filepath.EvalSymlinks(interpreter); err == nil {
+		candidates = append(candidates, real)
+	}
+	for _, g := range pol.Process.Exec {
+		if matches, err := filepath.Glob(g); err == nil {
+			candidates = append(candidates, matches...)
+		}
+	}
+	for _, c := range candidates {
+		for _, g := range pol.Process.Exec {
+			if glob, err := policies.CompileGlob(g); err == nil && glob.Match(c) {
+				if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() {
+					out[c] = true
+				}
+			}
+		}
+	}
+	return out
 }

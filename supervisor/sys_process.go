@@ -2,38 +2,66 @@ package supervisor
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/gaol-sandbox/gaol/policies"
+	"github.com/gaol-sandbox/gaol/vfs"
 )
 
 // Process handlers: exec, process creation, signals and limits.
 
-// sysExecve lets exactly one exec through: the stub's own exec of the
-// interpreter, before any untrusted code has run (the stub is gaol's code
-// and single-threaded on the filtered thread, so continuing reads nothing
-// the guest controls). Every later exec is refused: the default policy
-// allows no new programs.
+// sysExecve lets the stub's own exec of the interpreter through (the stub
+// is gaol's code, single-threaded on the filtered thread, and no guest
+// code has run yet). Every later exec needs the policy's process.exec
+// globs.
 func sysExecve(c *call) reply {
 	p, err := c.readPath(0)
 	if err != nil {
 		return fail(err)
 	}
 	if c.s.firstExec.CompareAndSwap(false, true) {
-		// The budgets the kernel enforces go on now, while the exec waits:
-		// set earlier, RLIMIT_AS would starve the Go stub.
-		for _, rl := range c.s.rlimits {
-			lim := unix.Rlimit{Cur: rl.cur, Max: rl.max}
-			if err := unix.Prlimit(c.p.tgid, rl.res, &lim, nil); err != nil {
-				c.s.log.Error("cannot set a resource limit", "resource", rl.res, "error", err)
-				return deny(unix.EPERM, "gaol: resource limits could not be set")
-			}
-		}
-		c.s.guestPid.Store(int64(c.p.tgid))
-		c.p.mu.Lock()
-		c.p.execd = true
-		c.p.mu.Unlock()
-		c.ev.Args.Guest = p
-		return allow("gaol: exec of the interpreter")
+		return c.firstExec(p)
 	}
-	return deny(unix.EACCES, "process: exec not allowed")
+	return c.laterExec(p)
+}
+
+func (c *call) firstExec(p string) reply {
+	// The budgets the kernel enforces go on now, while the exec waits:
+	// set earlier, RLIMIT_AS would starve the Go stub.
+	for _, rl := range c.s.rlimits {
+		lim := unix.Rlimit{Cur: rl.cur, Max: rl.max}
+		if err := unix.Prlimit(c.p.tgid, rl.res, &lim, nil); err != nil {
+			c.s.log.Error("cannot set a resource limit", "resource", rl.res, "error", err)
+			return deny(unix.EPERM, "gaol: resource limits could not be set")
+		}
+	}
+	c.s.guestPid.Store(int64(c.p.tgid))
+	c.p.mu.Lock()
+	c.p.execd = true
+	c.p.mu.Unlock()
+	c.ev.Args.Guest = p
+	return allow("gaol: exec of the interpreter")
+}
+
+// laterExec decides an exec by the guest. Allowed, it continues: the
+// kernel then reads the path again, so a second guest thread could swap
+// it after the check. What it could swap in is still bounded by
+// Landlock, which lets the guest execute only the interpreter, its loader
+// and the host files the exec globs matched when the run started; and the
+// path is looked up in the host's tree, so only programs exposed at their
+// host path can run at all (docs/security.md).
+func (c *call) laterExec(p string) reply {
+	loc, err := c.resolveAt(atFDCWD, p, vfs.Follow)
+	if err != nil {
+		return c.pathErr(err)
+	}
+	defer loc.Close()
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
+	if !c.s.execPaths[p] {
+		return deny(unix.EACCES, "process: exec only of programs the exec globs matched at the start, by absolute path")
+	}
+	return allow(c.ev.Rule)
 }
 
 func sysExecveat(c *call) reply {
@@ -41,43 +69,63 @@ func sysExecveat(c *call) reply {
 	if _, err := c.readPath(1); err != nil {
 		return fail(err)
 	}
-	return deny(unix.EACCES, "process: exec not allowed")
+	return deny(unix.EACCES, "process: exec of an fd not allowed")
 }
 
 // sysClone sees only clones without CLONE_THREAD (threads are allowed in
-// the kernel): new processes, which the default policy refuses.
+// the kernel): new processes, allowed by the policy's process budget. The
+// decision reads no guest memory, so an allowed clone continues.
 func sysClone(c *call) reply {
 	c.ev.Args.Flags = cloneFlagNames(c.arg(0))
-	return deny(unix.EAGAIN, "process: no subprocesses")
+	return c.newProcess()
 }
 
-func sysFork(c *call) reply { return deny(unix.EAGAIN, "process: no subprocesses") }
+func sysFork(c *call) reply { return c.newProcess() }
 
-// Signals: a guest may signal itself (any of its threads), never another
-// process. The arguments are registers, not memory, so a continue is safe.
+func (c *call) newProcess() reply {
+	d := c.s.policy.Decide(policies.Op{Kind: policies.KindFork, Syscall: c.ev.Syscall})
+	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
+	if !d.Allow {
+		return reply{action: actDeny, errno: unix.EAGAIN, rule: "process: no subprocesses", rulePos: c.ev.RulePos}
+	}
+	if max := c.s.policy.Limits.Processes; max != policies.UnlimitedProcesses {
+		// The interpreter itself is not counted.
+		if n := len(guestTree(int(c.s.guestPid.Load()))) - 1; n >= max {
+			return deny(unix.EAGAIN, "limits.processes")
+		}
+	}
+	return allow(d.Rule)
+}
+
+// Signals: the guest names processes by the pids of its own PID
+// namespace, so it can only ever reach its own processes; the kernel and
+// Landlock's signal scoping see to that. Process 1 is gaol's stub, which
+// the guest may not signal. No guest memory is read: a continue is safe.
 func sysKill(c *call) reply {
 	pid, sig := c.argInt(0), c.argInt(1)
 	c.ev.Args.Target, c.ev.Args.Signal = pid, signalName(sig)
-	if pid == c.p.nspid || pid == 0 {
-		return allow("signal to itself")
+	if pid == 1 {
+		return deny(unix.EPERM, "signal to gaol's stub")
 	}
-	return deny(unix.EPERM, "signal to another process")
+	return allow("signal within the sandbox")
 }
 
 func sysTgkill(c *call) reply {
 	tgid, sig := c.argInt(0), c.argInt(2)
 	c.ev.Args.Target, c.ev.Args.Signal = tgid, signalName(sig)
-	if tgid == c.p.nspid {
-		return allow("signal to itself")
+	if tgid == 1 {
+		return deny(unix.EPERM, "signal to gaol's stub")
 	}
-	return deny(unix.EPERM, "signal to another process")
+	return allow("signal within the sandbox")
 }
 
 func sysTkill(c *call) reply {
-	c.ev.Args.Target, c.ev.Args.Signal = c.argInt(0), signalName(c.argInt(1))
-	// tkill names a thread id without its group: allowed only for the
-	// calling thread itself, whose id the guest sees in its namespace.
-	return deny(unix.EPERM, "tkill: use tgkill")
+	tid, sig := c.argInt(0), c.argInt(1)
+	c.ev.Args.Target, c.ev.Args.Signal = tid, signalName(sig)
+	if tid == 1 {
+		return deny(unix.EPERM, "signal to gaol's stub")
+	}
+	return allow("signal within the sandbox")
 }
 
 func signalName(sig int) string {

@@ -41,6 +41,14 @@ sandbox "python" {
     files = 4096
   }
 
+  # POSIX shared memory and named semaphores (multiprocessing's locks and
+  # queues use sem_open, which lives here). Private to the run, like /tmp.
+  mount "/dev/shm" {
+    type  = "scratch"
+    quota = "16MiB"
+    files = 256
+  }
+
   # The devices Python's start-up and os.urandom use. /dev/random reads
   # from the same source as /dev/urandom, as it does on Linux today.
   mount "/dev/null" {
