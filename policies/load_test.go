@@ -126,8 +126,8 @@ func TestLoadInline(t *testing.T) {
 				if p.Mounts[0].Guest != "/tmp" || p.Mounts[0].QuotaBytes != 1<<20 || p.Mounts[0].QuotaFiles != 8 {
 					t.Errorf("Mounts[0] = %+v", p.Mounts[0])
 				}
-				if len(p.Mounts) != 5 {
-					t.Errorf("got %d mounts, want python's 5", len(p.Mounts))
+				if len(p.Mounts) != 6 {
+					t.Errorf("got %d mounts, want python's 6", len(p.Mounts))
 				}
 			},
 		},
@@ -138,7 +138,7 @@ func TestLoadInline(t *testing.T) {
 				unmount = ["/tmp", "/dev/zero"]
 			}`,
 			check: func(t *testing.T, p *Policy) {
-				if got := guestPaths(p.Mounts); !slices.Equal(got, []string{"/dev/null", "/dev/urandom", "/dev/random"}) {
+				if got := guestPaths(p.Mounts); !slices.Equal(got, []string{"/dev/shm", "/dev/null", "/dev/urandom", "/dev/random"}) {
 					t.Errorf("mounts = %v", got)
 				}
 			},

@@ -34,7 +34,7 @@ func TestTestdataPolicies(t *testing.T) {
 				if p.Limits.CPU != time.Second || p.Limits.Memory != 512<<20 || p.Limits.Output != 16<<20 {
 					t.Errorf("Limits = %+v: want cpu from child, memory from base, output from python", p.Limits)
 				}
-				if got := guestPaths(p.Mounts); !slices.Equal(got, []string{"/tmp", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/data", "/etc/motd"}) {
+				if got := guestPaths(p.Mounts); !slices.Equal(got, []string{"/tmp", "/dev/shm", "/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", "/data", "/etc/motd"}) {
 					t.Errorf("mounts = %v", got)
 				}
 				if p.Mounts[0].QuotaBytes != 1<<20 {

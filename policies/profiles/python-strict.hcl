@@ -9,7 +9,7 @@ sandbox "python-strict" {
   description = "python without /tmp and with the smallest budgets."
 
   # Remove the scratch /tmp that python mounts.
-  unmount = ["/tmp"]
+  unmount = ["/tmp", "/dev/shm"]
 
   limits {
     cpu        = "2s"
