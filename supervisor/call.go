@@ -48,6 +48,8 @@ type reply struct {
 	cloexec  bool
 	rule     string
 	rulePos  string
+	// after runs once the answer is sent, on the same thread.
+	after func()
 }
 
 func ok(v int64) reply { return reply{action: actEmulate, val: v} }

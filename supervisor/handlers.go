@@ -36,8 +36,8 @@ var byName = map[string]handler{
 	"socket": sysSocket, "connect": sysConnect, "bind": sysBind, "listen": sysListen,
 	"accept": sysAccept, "accept4": sysAccept, "sendto": sysSendto, "sendmsg": sysSendmsg, "sendmmsg": denyNoSys,
 
-	"clock_gettime": sysTimeReal, "clock_getres": sysTimeReal, "clock_nanosleep": sysTimeReal,
-	"gettimeofday": sysTimeReal, "time": sysTimeReal, "nanosleep": sysTimeReal,
+	"clock_gettime": sysClockGettime, "clock_getres": sysTimeReal, "clock_nanosleep": sysClockNanosleep,
+	"gettimeofday": sysGettimeofday, "time": sysTime, "nanosleep": sysNanosleep,
 	"clock_settime": denyPerm, "settimeofday": denyPerm,
 }
 

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,7 @@ type session struct {
 	limits   *limiter
 	policy   *policies.Policy
 	spin     time.Duration // how long a worker polls before it sleeps
+	clock    *clock        // the guest's clocks
 	// execPaths are the guest paths of the programs the exec globs
 	// matched at the start, besides the interpreter.
 	execPaths map[string]bool
@@ -146,6 +148,9 @@ func (s *session) handle(n *seccomp.Notif) {
 // complete answers a notification and accounts for it.
 func (s *session) complete(c *call, r reply, t0 time.Time) {
 	s.answer(c, r)
+	if r.after != nil {
+		r.after()
+	}
 	if r.action == actDeny {
 		s.denied.Add(1)
 	}
@@ -160,7 +165,15 @@ func (s *session) complete(c *call, r reply, t0 time.Time) {
 	}
 }
 
-func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) reply {
+func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) (r reply) {
+	// A handler that panics is a bug in gaol; the guest's call fails with
+	// ENOSYS and the run goes on, with the bug in the log.
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("handler panicked", "syscall", c.ev.Syscall, "panic", p, "stack", string(debug.Stack()))
+			r = reply{action: actDeny, errno: unix.ENOSYS, rule: "gaol: internal error"}
+		}
+	}()
 	p, err := s.procs.of(c.tid)
 	if err != nil {
 		// The thread is gone (killed while waiting): nobody reads the answer.

@@ -325,6 +325,7 @@ func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, e
 		limits:    r.lim,
 		policy:    r.o.Policy,
 		spin:      r.o.Tuning.Spin,
+		clock:     newClock(r.o.Policy.Time, r.start),
 	}
 	r.closer = append(r.closer, s.procs.closeAll)
 	workers := r.o.Tuning.Workers

@@ -39,7 +39,23 @@ func (c *call) firstExec(p string) reply {
 	c.p.execd = true
 	c.p.mu.Unlock()
 	c.ev.Args.Guest = p
-	return allow("gaol: exec of the interpreter")
+	r := allow("gaol: exec of the interpreter")
+	if !c.s.clock.real() {
+		// The exec must run without the vDSO: attach now, and once the
+		// exec is let through, wait for it and hide the vDSO.
+		pid := c.p.tgid
+		if err := seizeForExec(pid); err != nil {
+			c.s.log.Error("cannot remove the vDSO", "error", err)
+			return deny(unix.EPERM, "gaol: the time policy needs ptrace around the exec")
+		}
+		r.after = func() {
+			if err := hideVDSOAfterExec(pid); err != nil {
+				c.s.log.Error("cannot remove the vDSO; ending the run", "error", err)
+				unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+	}
+	return r
 }
 
 // laterExec decides an exec by the guest. Allowed, it continues: the

@@ -74,6 +74,7 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type runFlags struct {
 	policy, result, trace, logLevel, cwd string
+	timeMode                             string
 	json                                 bool
 	cpu, wall                            time.Duration
 	memory, output                       string
@@ -100,6 +101,7 @@ func cmdRun(args []string) int {
 	fs.Var(mountFlag{false, &f.mounts}, "ro", "mount host path read-only, `HOST[:GUEST]` (repeatable)")
 	fs.Var(mountFlag{true, &f.mounts}, "rw", "mount host path read-write, `HOST[:GUEST]` (repeatable)")
 	fs.StringVar(&f.cwd, "cwd", "", "the guest's working directory (a guest path)")
+	fs.StringVar(&f.timeMode, "time", "", "the guest's clocks, `MODE[@RFC3339]`: real, offset, frozen, virtual or coarse, overrides the policy")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "gaol's own log level: trace, debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -225,6 +227,13 @@ func loadPolicy(file string, vars []string) (*policies.Policy, error) {
 }
 
 func applyOverrides(pol *policies.Policy, f runFlags) error {
+	if f.timeMode != "" {
+		t, err := parseTimeFlag(f.timeMode)
+		if err != nil {
+			return failf(supervisor.StatusFailed, "--time %s: %v", f.timeMode, err)
+		}
+		pol.Time = t
+	}
 	if f.cpu > 0 {
 		pol.Limits.CPU = f.cpu
 	}
@@ -389,6 +398,28 @@ func parseTuning(s string) (supervisor.Tuning, error) {
 		default:
 			return t, fmt.Errorf("unknown knob %q (workers, syncwake)", k)
 		}
+	}
+	return t, nil
+}
+
+// parseTimeFlag parses --time MODE[@RFC3339].
+func parseTimeFlag(v string) (policies.Time, error) {
+	mode, at, hasAt := strings.Cut(v, "@")
+	t := policies.Time{Mode: policies.TimeMode(mode)}
+	switch t.Mode {
+	case policies.TimeReal, policies.TimeOffset, policies.TimeFrozen, policies.TimeVirtual, policies.TimeCoarse:
+	default:
+		return t, fmt.Errorf("unknown mode %q (real, offset, frozen, virtual, coarse)", mode)
+	}
+	if hasAt {
+		start, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			return t, fmt.Errorf("the start instant is not RFC 3339 (2024-01-01T00:00:00Z): %v", err)
+		}
+		t.Start = start
+	}
+	if t.Mode == policies.TimeVirtual {
+		t.Step = time.Millisecond
 	}
 	return t, nil
 }
