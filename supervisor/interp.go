@@ -41,7 +41,7 @@ print(json.dumps({"prefix": sys.prefix, "exec_prefix": sys.exec_prefix, "dirs": 
 
 // interpCacheVersion changes whenever the cached format or the discovery
 // rules change.
-const interpCacheVersion = "1"
+const interpCacheVersion = "3"
 
 // DiscoverInterpreter finds what the guest needs to run the interpreter at
 // path. The answer is cached per binary (path, size, mtime) in the user's
@@ -112,11 +112,21 @@ func discover(ctx context.Context, real string, sitePackages bool) (*Interpreter
 		in.Dirs = append(in.Dirs, d)
 	}
 	in.Dirs = dedupNested(in.Dirs)
-	files, err := elfClosure(append([]string{real}, sharedObjects(in.Dirs)...))
+	objs := append([]string{real}, sharedObjects(in.Dirs)...)
+	// glibc loads libgcc_s with dlopen to unwind a thread that exits with
+	// pthread_exit or is cancelled; no DT_NEEDED names it.
+	var extra []string
+	for _, lib := range dlopened {
+		if p := findLib(lib, nil); p != "" {
+			objs = append(objs, p)
+			extra = append(extra, p)
+		}
+	}
+	files, err := elfClosure(objs)
 	if err != nil {
 		return nil, err
 	}
-	in.Files = files
+	in.Files = append(files, extra...)
 	return in, nil
 }
 
@@ -154,6 +164,9 @@ func sharedObjects(dirs []string) []string {
 	}
 	return out
 }
+
+// dlopened are libraries the C library itself opens at run time.
+var dlopened = []string{"libgcc_s.so.1"}
 
 // libDirs is where the dynamic loader looks when neither RUNPATH nor its
 // cache names a library (the Debian x86_64 multiarch layout first).
