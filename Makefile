@@ -19,6 +19,7 @@ help:
 	@echo "make bench    startup and per-syscall cost under gaol against the bare interpreter"
 	@echo "make lint     gofmt and go vet"
 	@echo "make install  install gaol to $(PREFIX)/bin"
+	@echo "make escape   the adversarial escape suite (tests/escape) against $(BIN)"
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gaol
@@ -48,6 +49,10 @@ bench: build
 
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/gaol
+
+# The adversarial suite: one line per attack, contained or ESCAPED.
+escape: build
+	GAOL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m -v -run TestEscape ./tests/escape/
 
 clean:
 	rm -rf bin
