@@ -17,8 +17,15 @@ import (
 func RunInit() {
 	// If the supervisor dies, so does the guest (design.md "Processes").
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
-	// The control socket must never reach the interpreter.
-	unix.CloseOnExec(ControlFD)
+	// Nothing but stdin, stdout and stderr may reach the interpreter: not
+	// the control socket, and not an fd that whoever started gaol left
+	// open without close-on-exec (gaol inherits those, and so would the
+	// guest).
+	if err := unix.CloseRange(ControlFD, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		for fd := ControlFD; fd < 1024; fd++ {
+			unix.CloseOnExec(fd)
+		}
+	}
 	kind, payload, _, err := recvMessage(ControlFD)
 	if err != nil || kind != MsgConfig {
 		fail(fmt.Sprintf("init: no configuration: %v", err))

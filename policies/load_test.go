@@ -22,7 +22,7 @@ func TestLoadInline(t *testing.T) {
 			src:  `sandbox "s" { extends = "python" }`,
 			check: func(t *testing.T, p *Policy) {
 				want := Limits{CPU: 10 * time.Second, Wall: 30 * time.Second, Memory: 1 << 30, Output: 16 << 20,
-					Processes: 0, OpenFiles: 256, FileSize: 64 << 20}
+					Processes: 0, OpenFiles: 256, Tasks: 256, FileSize: 64 << 20}
 				if p.Limits != want {
 					t.Errorf("Limits = %+v, want %+v", p.Limits, want)
 				}

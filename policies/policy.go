@@ -63,6 +63,7 @@ type Limits struct {
 	Output    int64         // bytes of stdout plus stderr
 	Processes int           // extra processes beyond the first; 0 means no fork, UnlimitedProcesses no limit
 	OpenFiles int           // RLIMIT_NOFILE
+	Tasks     int           // threads and processes together (RLIMIT_NPROC, counted in the guest's user namespace)
 	FileSize  int64         // RLIMIT_FSIZE: largest file the guest may write
 }
 

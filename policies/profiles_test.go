@@ -36,7 +36,7 @@ func TestProfilesLoadWithoutDiagnostics(t *testing.T) {
 func TestPythonProfileDefaults(t *testing.T) {
 	p, _ := Builtin("python")
 	want := Limits{CPU: 10 * time.Second, Wall: 30 * time.Second, Memory: 1 << 30, Output: 16 << 20,
-		Processes: 0, OpenFiles: 256, FileSize: 64 << 20}
+		Processes: 0, OpenFiles: 256, Tasks: 256, FileSize: 64 << 20}
 	if p.Limits != want {
 		t.Errorf("Limits = %+v, want %+v", p.Limits, want)
 	}

@@ -16,12 +16,13 @@ type limitsBlock struct {
 	Processes hcl.Expression `hcl:"processes,optional"`
 	OpenFiles hcl.Expression `hcl:"open_files,optional"`
 	FileSize  hcl.Expression `hcl:"file_size,optional"`
+	Tasks     hcl.Expression `hcl:"tasks,optional"`
 }
 
 // limitsLayer holds every budget as written; processes is shared with
 // process.max.
 type limitsLayer struct {
-	cpu, wall, memory, output, processes, openFiles, fileSize opt[budget]
+	cpu, wall, memory, output, processes, openFiles, fileSize, tasks opt[budget]
 }
 
 func (b *limitsBlock) decode(e *evaluator) limitsLayer {
@@ -36,6 +37,7 @@ func (b *limitsBlock) decode(e *evaluator) limitsLayer {
 		processes: e.budget("processes", b.Processes, "count", parseCount, true),
 		openFiles: e.budget("open_files", b.OpenFiles, "count", parseCount, false),
 		fileSize:  e.budget("file_size", b.FileSize, "size", parseSize, false),
+		tasks:     e.budget("tasks", b.Tasks, "count", parseCount, false),
 	}
 }
 
@@ -56,6 +58,7 @@ func (l limitsLayer) inherit(parent limitsLayer) limitsLayer {
 		processes: l.processes.or(parent.processes),
 		openFiles: l.openFiles.or(parent.openFiles),
 		fileSize:  l.fileSize.or(parent.fileSize),
+		tasks:     l.tasks.or(parent.tasks),
 	}
 }
 
@@ -74,5 +77,6 @@ func (l limitsLayer) final() Limits {
 		Processes: procs,
 		OpenFiles: int(l.openFiles.V.N),
 		FileSize:  l.fileSize.V.N,
+		Tasks:     int(l.tasks.V.N),
 	}
 }

@@ -62,6 +62,7 @@ func budgetWarnings(p *Policy, l *layer) hcl.Diagnostics {
 	check(lim.Memory == 0, l.limits.memory, "No memory limit", "The guest may allocate until the host runs out of memory.")
 	check(lim.Output == 0, l.limits.output, "No output limit", "The guest may write any amount to stdout and stderr.")
 	check(lim.OpenFiles == 0, l.limits.openFiles, "No open-files limit", "The guest's descriptor table is limited only by the host's defaults.")
+	check(lim.Tasks == 0, l.limits.tasks, "No task limit", "The guest may create threads until the host runs out of process ids.")
 	check(lim.FileSize == 0, l.limits.fileSize, "No file-size limit", "The guest may write files as large as its writable mounts' quotas allow.")
 	check(lim.Processes == UnlimitedProcesses, l.limits.processes, "No process limit", "The guest may fork without limit (a fork bomb is stopped only by the host's limits).")
 	return diags

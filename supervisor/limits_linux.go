@@ -23,6 +23,7 @@ const (
 	limitMemory Limit = "memory"
 	limitOutput Limit = "output"
 	limitDisk   Limit = "disk"
+	limitTasks  Limit = "tasks"
 )
 
 // limiter enforces the budgets the kernel cannot end a run on by itself.
@@ -122,7 +123,12 @@ func (l *limiter) watch(pid func() int, done <-chan struct{}) {
 			continue
 		}
 		// The budgets count the whole tree, subprocesses included.
-		cpu, rss := treeUsage(p)
+		cpu, rss, tasks := treeUsage(p)
+		// RLIMIT_NPROC does not bind a guest whose uid is the host's root
+		// (gaol run as root): count threads here too.
+		if l.lim.Tasks > 0 && tasks > l.lim.Tasks {
+			l.exceed(limitTasks)
+		}
 		if l.lim.CPU > 0 && cpu >= l.lim.CPU {
 			l.exceed(limitCPU)
 		}
@@ -146,6 +152,12 @@ func rlimits(lim policies.Limits) []rlimit {
 	}
 	if lim.OpenFiles > 0 {
 		out = append(out, rlimit{unix.RLIMIT_NOFILE, uint64(lim.OpenFiles), uint64(lim.OpenFiles)})
+	}
+	if lim.Tasks > 0 {
+		// RLIMIT_NPROC counts the tasks of the guest's uid in the guest's
+		// own user namespace (the stub's threads included), and binds even
+		// when gaol runs as root: the guest holds no capability.
+		out = append(out, rlimit{unix.RLIMIT_NPROC, uint64(lim.Tasks), uint64(lim.Tasks)})
 	}
 	if lim.FileSize > 0 {
 		out = append(out, rlimit{unix.RLIMIT_FSIZE, uint64(lim.FileSize), uint64(lim.FileSize)})

@@ -65,8 +65,10 @@ func (s *session) worker() {
 	defer s.wg.Done()
 	// Signals interrupting ADDFD+SEND make the guest's call return 0
 	// (design.md, "Facts measured"): keep answers on one locked thread.
+	// The thread stays locked until it ends with the goroutine, taking its
+	// signal mask with it.
 	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	blockAsyncSignals()
 	var n seccomp.Notif
 	for {
 		s.token.Lock()
@@ -238,4 +240,24 @@ func (s *session) answer(c *call, r reply) {
 		c.ev.Result = r.val
 	}
 	_ = seccomp.Send(s.listener, &resp)
+}
+
+// asyncSignals are the signals a worker thread blocks: process-directed
+// ones go to another thread of the supervisor, and the runtime's
+// preemption signal (SIGURG) waits, so that none interrupts an
+// ADDFD+SEND (which would leave the guest's call returning 0).
+var asyncSignals = []unix.Signal{
+	unix.SIGURG, unix.SIGCHLD, unix.SIGPIPE, unix.SIGWINCH, unix.SIGINT, unix.SIGTERM, unix.SIGHUP,
+	unix.SIGQUIT, unix.SIGPROF, unix.SIGALRM, unix.SIGVTALRM, unix.SIGUSR1, unix.SIGUSR2, unix.SIGIO,
+	unix.SIGXCPU, unix.SIGXFSZ, unix.SIGCONT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU,
+}
+
+func blockAsyncSignals() {
+	var set unix.Sigset_t
+	for _, sig := range asyncSignals {
+		set.Val[(sig-1)/64] |= 1 << ((uint(sig) - 1) % 64)
+	}
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+		panic("notify worker: cannot block signals: " + err.Error())
+	}
 }

@@ -8,7 +8,7 @@ var Version = "0.1.0-dev"
 type Result struct {
 	ExitCode   *int     `json:"exit_code"`            // the guest's exit status; null when a signal ended it
 	Signal     string   `json:"signal,omitempty"`     // the signal that ended it (SIGKILL, SIGSEGV, …)
-	Limit      Limit    `json:"limit"`                // the budget that stopped it: cpu, wall, memory, output, disk or none
+	Limit      Limit    `json:"limit"`                // the budget that stopped it: cpu, wall, memory, output, tasks, disk or none
 	CPUUser    float64  `json:"cpu_user_s"`           // user CPU seconds of the guest
 	CPUSystem  float64  `json:"cpu_system_s"`         // system CPU seconds of the guest
 	PeakRSS    int64    `json:"peak_rss_bytes"`       // peak resident set size of the guest

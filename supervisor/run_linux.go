@@ -179,6 +179,11 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		return gerr
 	}
 	r.fillResult(res, st)
+	// A guest that failed with a scratch mount full stopped at its disk
+	// quota (ENOSPC, EDQUOT): name the budget.
+	if res.Limit == limitNone && (res.ExitCode == nil || *res.ExitCode != 0) && fs.ScratchFull() {
+		res.Limit = limitDisk
+	}
 	return nil
 }
 

@@ -329,10 +329,13 @@ func (c *call) fchmod(fd int, mode uint32) reply {
 	if err := unix.Fstat(our, &st); err != nil {
 		return fail(err)
 	}
-	if !c.s.fs.DevWritable(st.Dev) {
+	if !c.s.fs.OpenedWritable(&st) {
 		return deny(unix.EROFS, "read-only mount")
 	}
-	return c.fsResult(unix.Fchmod(our, mode&0o7777))
+	if mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
+		return deny(unix.EPERM, "no set-user-ID or set-group-ID files")
+	}
+	return c.fsResult(unix.Fchmod(our, vfs.SafeMode(mode)))
 }
 
 func sysTruncate(c *call) reply {
@@ -402,7 +405,7 @@ func (c *call) futimens(fd int, ts []unix.Timespec) reply {
 	if err := unix.Fstat(our, &st); err != nil {
 		return fail(err)
 	}
-	if !c.s.fs.DevWritable(st.Dev) {
+	if !c.s.fs.OpenedWritable(&st) {
 		return deny(unix.EROFS, "read-only mount")
 	}
 	return c.fsResult(unix.UtimesNanoAt(our, "", ts, unix.AT_EMPTY_PATH))

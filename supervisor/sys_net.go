@@ -203,13 +203,39 @@ func sysSendto(c *call) reply {
 	})
 }
 
-// sysListen and sysAccept act on sockets the policy let the guest bind;
-// they read no guest memory.
+// sysListen allows listening only on a socket bound to an address the
+// policy allowed (bind is the supervisor's): listen on an unbound socket
+// would make the kernel pick an address and port itself. It reads no
+// guest memory.
 func sysListen(c *call) reply {
-	c.setFd(c.argInt(0))
+	fd := c.argInt(0)
+	c.setFd(fd)
+	our, err := c.p.guestFD(fd)
+	if err != nil {
+		return fail(err)
+	}
+	defer unix.Close(our)
+	sa, err := unix.Getsockname(our)
+	if err != nil {
+		return fail(err)
+	}
+	bound := false
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		bound = a.Port != 0
+	case *unix.SockaddrInet6:
+		bound = a.Port != 0
+	case *unix.SockaddrUnix:
+		bound = a.Name != ""
+	}
+	if !bound {
+		return deny(unix.EACCES, "network: listen needs a bind the policy allowed")
+	}
 	return allow("listen on a bound socket")
 }
 
+// sysAccept takes a connection from a socket that is listening, hence
+// bound where the policy allowed; it reads no guest memory.
 func sysAccept(c *call) reply {
 	c.setFd(c.argInt(0))
 	return allow("accept on a listening socket")
@@ -231,6 +257,11 @@ func ok0() reply { return ok(0) }
 // async answers the notification from a goroutine running f.
 func (c *call) async(f func() reply) reply {
 	t0 := time.Now()
+	// The worker receives the next notification into the same Notif as
+	// soon as this returns: the goroutine must answer from its own copy,
+	// or it would answer (or inject an fd into) whichever call came next.
+	n := *c.n
+	c.n = &n
 	go func() {
 		r := f()
 		c.s.complete(c, r, t0)

@@ -175,6 +175,11 @@ func sysPrctl(c *call) reply {
 // refuses one that would take the guest past its memory budget and ends
 // the run there, instead of leaving a MemoryError behind.
 func sysMmap(c *call) reply {
+	// PROT_NONE reserves address space without memory (glibc reserves
+	// 64 MiB per thread arena that way); RLIMIT_AS still bounds it.
+	if c.arg(2) == unix.PROT_NONE {
+		return allow("address space reservation")
+	}
 	return c.mapping(c.arg(1))
 }
 

@@ -34,8 +34,9 @@ func guestTree(root int) []int {
 	return out
 }
 
-// treeUsage sums CPU time and resident memory over the guest's processes.
-func treeUsage(root int) (cpu time.Duration, rss int64) {
+// treeUsage sums CPU time, resident memory and tasks (threads) over the
+// guest's processes.
+func treeUsage(root int) (cpu time.Duration, rss int64, tasks int) {
 	for _, pid := range guestTree(root) {
 		if c, err := cpuTime(pid); err == nil {
 			cpu += c
@@ -43,6 +44,9 @@ func treeUsage(root int) (cpu time.Duration, rss int64) {
 		if _, r, err := statm(pid); err == nil {
 			rss += r
 		}
+		if entries, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task"); err == nil {
+			tasks += len(entries)
+		}
 	}
-	return cpu, rss
+	return cpu, rss, tasks
 }

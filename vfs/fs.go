@@ -68,6 +68,7 @@ type FS struct {
 	nextIno uint64
 	mu      sync.Mutex
 	known   map[fileID]string // directories handed to the guest: host identity → guest path
+	opened  map[fileID]bool   // files handed to the guest: host identity → through a writable mount
 	devs    map[uint64]uint64 // host st_dev → the device number the guest sees
 	fds     []int             // fds to close on Close
 
@@ -83,10 +84,11 @@ type fileID struct{ dev, ino uint64 }
 // scratch RootFD from the call on: on an error it closes them.
 func New(mounts []Mount, opts Options) (*FS, error) {
 	fs := &FS{
-		opts:  opts,
-		start: time.Now(),
-		known: map[fileID]string{},
-		devs:  map[uint64]uint64{},
+		opts:   opts,
+		start:  time.Now(),
+		known:  map[fileID]string{},
+		opened: map[fileID]bool{},
+		devs:   map[uint64]uint64{},
 	}
 	if opts.ShadowFD > 0 {
 		fs.fds = append(fs.fds, opts.ShadowFD)

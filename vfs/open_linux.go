@@ -62,7 +62,7 @@ func (fs *FS) Open(l *Loc, flags int, mode uint32) (int, error) {
 		return -1, err
 	}
 	if !l.Exists {
-		return create(l, flags, mode)
+		return fs.create(l, flags, mode)
 	}
 	if err := l.openChecks(flags); err != nil {
 		return -1, err
@@ -75,7 +75,7 @@ func (fs *FS) Open(l *Loc, flags int, mode uint32) (int, error) {
 
 // create opens a new file at a missing Loc, in the kernel's order of
 // errors (open_last_lookups, lookup_open).
-func create(l *Loc, flags int, mode uint32) (int, error) {
+func (fs *FS) create(l *Loc, flags int, mode uint32) (int, error) {
 	switch {
 	case flags&unix.O_CREAT == 0:
 		return -1, unix.ENOENT
@@ -86,7 +86,13 @@ func create(l *Loc, flags int, mode uint32) (int, error) {
 	case l.denied:
 		return -1, unix.EACCES
 	}
-	return openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode)
+	// No set-user-ID or set-group-ID file is ever created: the
+	// supervisor creates it with its own credentials.
+	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode&^(unix.S_ISUID|unix.S_ISGID))
+	if err == nil {
+		fs.noteOpened(fd, true)
+	}
+	return fd, err
 }
 
 // openChecks are the kernel's checks on an existing last component, in
@@ -132,10 +138,34 @@ func (fs *FS) openHost(l *Loc, flags int, mode uint32) (int, error) {
 	if err != nil {
 		return -1, err
 	}
+	fs.noteOpened(fd, l.Writable())
 	if l.IsDir() {
 		fs.remember(fd, l.Path)
 	}
 	return fd, nil
+}
+
+// noteOpened records whether a host file handed to the guest lies in a
+// writable mount, for the calls that act on the fd later (fchmod,
+// futimens): those must follow the mount the file was opened through, not
+// the filesystem it lives on, which a read-only mount may share.
+func (fs *FS) noteOpened(fd int, writable bool) {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return
+	}
+	fs.mu.Lock()
+	fs.opened[fileID{st.Dev, st.Ino}] = writable
+	fs.mu.Unlock()
+}
+
+// OpenedWritable reports whether the host file with this identity was
+// handed to the guest through a writable mount. A file the FS never
+// opened (a pipe, a socket, a memfd) is not.
+func (fs *FS) OpenedWritable(st *unix.Stat_t) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.opened[fileID{st.Dev, st.Ino}]
 }
 
 func (fs *FS) openVirtual(n *node, flags int) (int, error) {

@@ -48,7 +48,7 @@ func (fs *FS) Mkdir(l *Loc, mode uint32) error {
 	if l.denied {
 		return unix.EACCES
 	}
-	return unix.Mkdirat(l.dirFD, l.name, mode&0o7777)
+	return unix.Mkdirat(l.dirFD, l.name, SafeMode(mode))
 }
 
 // Unlink removes a file (or, with dir, a directory) at a Loc resolved
@@ -197,7 +197,10 @@ func (fs *FS) Chmod(l *Loc, mode uint32) error {
 	// fchmodat2 with AT_SYMLINK_NOFOLLOW: if the guest swapped the name for
 	// a symlink since it was resolved, the kernel refuses instead of
 	// following it out of the mount.
-	return fchmodat2(l.dirFD, l.name, mode&0o7777, unix.AT_SYMLINK_NOFOLLOW)
+	if mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
+		return unix.EPERM // see SafeMode
+	}
+	return fchmodat2(l.dirFD, l.name, SafeMode(mode), unix.AT_SYMLINK_NOFOLLOW)
 }
 
 // Truncate sets the size of a regular file Loc resolved with Follow, in
@@ -248,3 +251,10 @@ func (fs *FS) Utimens(l *Loc, ts []unix.Timespec) error {
 func validNsec(n int64) bool {
 	return n >= 0 && n < 1e9 || n == unix.UTIME_NOW || n == unix.UTIME_OMIT
 }
+
+// SafeMode is the permission bits gaol applies for the guest: never
+// set-user-ID or set-group-ID, since the supervisor changes files with its
+// own credentials and the host could run them (the sticky bit stays).
+// Creating a file or directory drops those bits; chmod asking for them is
+// refused with EPERM.
+func SafeMode(mode uint32) uint32 { return mode & 0o1777 }

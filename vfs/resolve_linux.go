@@ -11,6 +11,12 @@ import (
 // (MAXSYMLINKS, fs/namei.c); one more gives ELOOP.
 const maxSymlinks = 40
 
+// maxSteps bounds the components one resolution walks. 40 symlinks of
+// 4095 bytes of "./" each would make the kernel walk some 80,000; gaol
+// walks each on the host, so it stops earlier, with ELOOP, rather than
+// spend a second of supervisor time on one lookup.
+const maxSteps = 8192
+
 // Flags change how Resolve treats the last component.
 type Flags uint8
 
@@ -150,7 +156,11 @@ func (fs *FS) ResolveWhy(cwd, p string, flags Flags) (*Loc, Absence, error) {
 	if !strings.HasPrefix(p, "/") {
 		queue = append(split(cwd), queue...)
 	}
-	for len(queue) > 0 {
+	for steps := 0; len(queue) > 0; steps++ {
+		if steps > maxSteps {
+			w.release()
+			return nil, Absent, unix.ELOOP
+		}
 		c := queue[0]
 		queue = queue[1:]
 		next, err := w.step(c, len(queue) == 0)

@@ -17,6 +17,7 @@ sandbox "python-strict" {
     memory     = "256MiB"
     output     = "1MiB"
     open_files = 64
+    tasks      = 16
     file_size  = "1MiB"
   }
 

@@ -31,6 +31,7 @@ sandbox "python" {
     output     = "16MiB" # stdout plus stderr
     processes  = 0       # no fork: the interpreter is the only process
     open_files = 256
+    tasks      = 256 # threads and processes together
     file_size  = "64MiB" # largest file the guest may write
   }
 

@@ -75,9 +75,12 @@ var rows = []Syscall{
 	{Nr: 28, Name: "madvise", Class: Allow},
 	// SysV IPC: the guest has its own IPC namespace, so these only ever
 	// see the guest's own objects.
-	{Nr: 29, Name: "shmget", Class: Allow},
-	{Nr: 30, Name: "shmat", Class: Allow},
-	{Nr: 31, Name: "shmctl", Class: Allow},
+	// SysV IPC and memfds hold host memory that neither RLIMIT_AS nor the
+	// supervisor's resident-size check sees: refused (POSIX shared memory
+	// lives in the /dev/shm scratch, whose quota counts it).
+	{Nr: 29, Name: "shmget", Class: Errno, Errno: unix.EPERM},
+	{Nr: 30, Name: "shmat", Class: Errno, Errno: unix.EPERM},
+	{Nr: 31, Name: "shmctl", Class: Errno, Errno: unix.EPERM},
 	{Nr: 32, Name: "dup", Class: Allow},
 	{Nr: 33, Name: "dup2", Class: Allow},
 	{Nr: 34, Name: "pause", Class: Allow},
@@ -114,14 +117,14 @@ var rows = []Syscall{
 	{Nr: 61, Name: "wait4", Class: Allow},
 	{Nr: 62, Name: "kill", Class: Notify},
 	{Nr: 63, Name: "uname", Class: Allow}, // the guest's own UTS namespace
-	{Nr: 64, Name: "semget", Class: Allow},
-	{Nr: 65, Name: "semop", Class: Allow},
-	{Nr: 66, Name: "semctl", Class: Allow},
-	{Nr: 67, Name: "shmdt", Class: Allow},
-	{Nr: 68, Name: "msgget", Class: Allow},
-	{Nr: 69, Name: "msgsnd", Class: Allow},
-	{Nr: 70, Name: "msgrcv", Class: Allow},
-	{Nr: 71, Name: "msgctl", Class: Allow},
+	{Nr: 64, Name: "semget", Class: Errno, Errno: unix.EPERM},
+	{Nr: 65, Name: "semop", Class: Errno, Errno: unix.EPERM},
+	{Nr: 66, Name: "semctl", Class: Errno, Errno: unix.EPERM},
+	{Nr: 67, Name: "shmdt", Class: Errno, Errno: unix.EPERM},
+	{Nr: 68, Name: "msgget", Class: Errno, Errno: unix.EPERM},
+	{Nr: 69, Name: "msgsnd", Class: Errno, Errno: unix.EPERM},
+	{Nr: 70, Name: "msgrcv", Class: Errno, Errno: unix.EPERM},
+	{Nr: 71, Name: "msgctl", Class: Errno, Errno: unix.EPERM},
 	{Nr: 72, Name: "fcntl", Class: Allow},
 	{Nr: 73, Name: "flock", Class: Allow},
 	{Nr: 74, Name: "fsync", Class: Allow},
@@ -287,7 +290,7 @@ var rows = []Syscall{
 	{Nr: 217, Name: "getdents64", Class: Notify},
 	{Nr: 218, Name: "set_tid_address", Class: Allow},
 	{Nr: 219, Name: "restart_syscall", Class: Allow},
-	{Nr: 220, Name: "semtimedop", Class: Allow},
+	{Nr: 220, Name: "semtimedop", Class: Errno, Errno: unix.EPERM},
 	{Nr: 221, Name: "fadvise64", Class: Allow},
 	// POSIX timers name a clock, which the time policy owns.
 	{Nr: 222, Name: "timer_create", Class: Notify},
@@ -396,7 +399,7 @@ var rows = []Syscall{
 	// also install a second listener; EPERM keeps gaol's the only one.
 	{Nr: 317, Name: "seccomp", Class: Errno, Errno: unix.EPERM},
 	{Nr: 318, Name: "getrandom", Class: Allow},
-	{Nr: 319, Name: "memfd_create", Class: Allow},
+	{Nr: 319, Name: "memfd_create", Class: Errno, Errno: unix.EPERM},
 	{Nr: 320, Name: "kexec_file_load", Class: Errno, Errno: unix.EPERM},
 	{Nr: 321, Name: "bpf", Class: Errno, Errno: unix.EPERM},
 	{Nr: 322, Name: "execveat", Class: Notify},

@@ -67,7 +67,7 @@ func TestTableClasses(t *testing.T) {
 		{
 			name:  "compute and I/O on held fds run in the kernel",
 			class: Allow,
-			calls: []string{"read", "write", "pread64", "lseek", "mprotect", "brk", "futex", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "close", "dup", "dup2", "dup3", "pipe2", "poll", "epoll_wait", "epoll_ctl", "exit_group", "getrandom", "rseq", "set_robust_list", "sched_getaffinity", "getpid", "gettid", "recvmsg", "fstatfs", "shmget", "uname"},
+			calls: []string{"read", "write", "pread64", "lseek", "mprotect", "brk", "futex", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "close", "dup", "dup2", "dup3", "pipe2", "poll", "epoll_wait", "epoll_ctl", "exit_group", "getrandom", "rseq", "set_robust_list", "sched_getaffinity", "getpid", "gettid", "recvmsg", "fstatfs", "uname"},
 		},
 		{
 			name:  "paths, addresses, clocks and processes go to the supervisor",
@@ -78,7 +78,7 @@ func TestTableClasses(t *testing.T) {
 			name:  "calls never useful to a guest are refused with EPERM",
 			class: Errno,
 			errno: unix.EPERM,
-			calls: []string{"ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "keyctl", "add_key", "request_key", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_by_handle_at", "name_to_handle_at", "userfaultfd", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "fsopen", "fsmount", "fsconfig", "fspick", "move_mount", "open_tree", "mount_setattr", "quotactl", "swapon", "swapoff", "reboot", "sethostname", "setdomainname", "iopl", "ioperm", "lookup_dcookie", "vhangup", "acct", "clock_adjtime", "adjtimex", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "seccomp", "kcmp", "personality", "modify_ldt", "uselib", "ustat", "sysfs", "_sysctl", "nfsservctl", "create_module", "mq_open"},
+			calls: []string{"ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "keyctl", "add_key", "request_key", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "open_by_handle_at", "name_to_handle_at", "userfaultfd", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "fsopen", "fsmount", "fsconfig", "fspick", "move_mount", "open_tree", "mount_setattr", "quotactl", "swapon", "swapoff", "reboot", "sethostname", "setdomainname", "iopl", "ioperm", "lookup_dcookie", "vhangup", "acct", "clock_adjtime", "adjtimex", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "seccomp", "kcmp", "personality", "modify_ldt", "uselib", "ustat", "sysfs", "_sysctl", "nfsservctl", "create_module", "mq_open", "shmget", "shmat", "semget", "msgget", "memfd_create"},
 		},
 		{
 			name:  "clone3 and legacy getdents do not exist, so libc uses clone and getdents64",

@@ -102,7 +102,11 @@ for i in range(40):
     os.symlink("/tmp/dots/" + "./" * 2000 + str(i + 1), f"/tmp/dots/{i}")
 open("/tmp/dots/40", "w").close()
 t0 = time.monotonic()
-os.stat("/tmp/dots/0")
+try:
+    os.stat("/tmp/dots/0")
+except OSError as e:
+    # gaol bounds the components one lookup walks (ELOOP past 8192).
+    ok(f"the 40-link lookup ends with {ename(e.errno)}")
 dt = time.monotonic() - t0
 if dt > 5:
     violation(f"one stat through 40 links of PATH_MAX bytes took {dt:.1f}s")
