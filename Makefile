@@ -8,7 +8,12 @@ PKGS      := ./...
 # hyperfine for `make bench`, strace for comparisons.
 DEB_PKGS  := pypy3 hyperfine strace
 
-.PHONY: all build test test-short bench lint install deps escape compat help clean
+.PHONY: all build test test-short fuzz bench lint install deps escape compat help clean
+
+# Fuzz targets CI runs for a bounded time each: package and target.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := policies:FuzzLoadSource policies:FuzzDecide policies:FuzzGlob \
+	vfs:FuzzResolve supervisor:FuzzParseSockaddr supervisor:FuzzFlagNames
 
 all: build
 
@@ -17,6 +22,7 @@ help:
 	@echo "make build    build $(BIN)"
 	@echo "make test     run the whole test suite (the supervisor with -race)"
 	@echo "make bench    startup and per-syscall cost under gaol against the bare interpreter"
+	@echo "make fuzz     run each fuzz target for FUZZTIME (default $(FUZZTIME))"
 	@echo "make lint     gofmt and go vet"
 	@echo "make install  install gaol to $(PREFIX)/bin"
 	@echo "make escape   the adversarial escape suite (tests/escape) against $(BIN)"
@@ -40,6 +46,15 @@ lint:
 
 test: deps lint build
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(MAKE) fuzz
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg/ >/dev/null || \
+			{ echo "fuzz $$name FAILED; rerun: go test -run '^$$' -fuzz '^$$name\$$' ./$$pkg/"; exit 1; }; \
+	done
 
 test-short: build
 	$(GO) test -short -count=1 $(PKGS)

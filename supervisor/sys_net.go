@@ -51,16 +51,30 @@ func (c *call) readSockaddr(ptr uint64, length int) (*sockaddr, error) {
 	if err := c.valid(); err != nil {
 		return nil, err
 	}
+	sa, err := parseSockaddr(raw)
+	if err != nil {
+		return nil, err
+	}
+	c.ev.Args.Path = sa.String()
+	return sa, nil
+}
+
+// parseSockaddr decodes a sockaddr the guest wrote; raw is kept for the
+// supervisor's own call.
+func parseSockaddr(raw []byte) (*sockaddr, error) {
+	if len(raw) < 2 || len(raw) > maxSockaddr {
+		return nil, unix.EINVAL
+	}
 	sa := &sockaddr{raw: raw, family: binary.LittleEndian.Uint16(raw)}
 	port := func() uint16 { return binary.BigEndian.Uint16(raw[2:4]) }
 	switch sa.family {
 	case unix.AF_INET:
-		if length < 16 {
+		if len(raw) < 16 {
 			return nil, unix.EINVAL
 		}
 		sa.addr = netip.AddrPortFrom(netip.AddrFrom4([4]byte(raw[4:8])), port())
 	case unix.AF_INET6:
-		if length < 24 {
+		if len(raw) < 24 {
 			return nil, unix.EINVAL
 		}
 		sa.addr = netip.AddrPortFrom(netip.AddrFrom16([16]byte(raw[8:24])).Unmap(), port())
@@ -74,7 +88,6 @@ func (c *call) readSockaddr(ptr uint64, length int) (*sockaddr, error) {
 	default:
 		return nil, unix.EAFNOSUPPORT
 	}
-	c.ev.Args.Path = sa.String()
 	return sa, nil
 }
 
