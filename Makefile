@@ -26,6 +26,7 @@ help:
 	@echo "make lint     gofmt and go vet"
 	@echo "make install  install gaol to $(PREFIX)/bin"
 	@echo "make escape   the adversarial escape suite (tests/escape) against $(BIN)"
+	@echo "make compat   CPython's test modules natively and under gaol (needs pyenv's CPython)"
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gaol
@@ -68,6 +69,10 @@ install: build
 # The adversarial suite: one line per attack, contained or ESCAPED.
 escape: build
 	GAOL_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m -v -run TestEscape ./tests/escape/
+
+# CPython's own test modules natively and under gaol, side by side.
+compat: build
+	python3 tests/compat/compat.py --gaol $(BIN)
 
 clean:
 	rm -rf bin
