@@ -40,3 +40,20 @@ func (a Access) String() string {
 	}
 	return strings.Join(parts, "|")
 }
+
+// DefaultAccess is what an operation of the given kind needs of its path
+// when nothing more precise is known (open is read unless its flags say
+// otherwise).
+func DefaultAccess(kind string) Access {
+	switch kind {
+	case KindList:
+		return AccessList
+	case KindMkdir, KindSymlink, KindLink:
+		return AccessCreate
+	case KindRemove, KindRename, KindChmod, KindTruncate, KindUtimes:
+		return AccessWrite
+	case KindExec:
+		return AccessExec
+	}
+	return AccessRead
+}

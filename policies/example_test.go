@@ -116,7 +116,7 @@ sandbox "work" {
 		fmt.Printf("%-8s %-17s allow=%-5v errno=%-7v rule=%q line %d\n", op.Kind, target(op), d.Allow, errnoName(d), d.Rule, d.Range.Start.Line)
 	}
 	// Output:
-	// open     /work/main.py     allow=true  errno=-       rule="filesystem" line 90
+	// open     /work/main.py     allow=true  errno=-       rule="filesystem" line 91
 	// open     /work/secret.key  allow=false errno=ENOENT  rule="secrets" line 5
 	// connect  10.1.2.3:443      allow=true  errno=-       rule="network.connect" line 12
 	// connect  8.8.8.8:53        allow=false errno=EACCES  rule="" line 0

@@ -44,7 +44,7 @@ func TestPythonProfileDefaults(t *testing.T) {
 		t.Errorf("Interpreter = %+v", p.Interpreter)
 	}
 	wantEnv := map[string]string{"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp",
-		"TMPDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"}
+		"TMPDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1", "MALLOC_ARENA_MAX": "2"}
 	if len(p.Env) != len(wantEnv) {
 		t.Errorf("Env = %v, want %v", p.Env, wantEnv)
 	}

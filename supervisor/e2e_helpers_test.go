@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -91,6 +93,25 @@ func runGuest(t testing.TB, spec runSpec) *guestRun {
 // startGuest is runGuest without the check that gaol itself succeeded.
 func startGuest(t testing.TB, spec runSpec) *guestRun {
 	t.Helper()
+	defer holdQuiet(t, false)()
+	return launch(t, spec)
+}
+
+// runTimed is runGuest for a test that bounds the run's wall time: it
+// waits until no other sandboxed run of any gaol test binary is going on.
+func runTimed(t testing.TB, spec runSpec) *guestRun {
+	t.Helper()
+	release := holdQuiet(t, true)
+	g := launch(t, spec)
+	release()
+	if g.res.Error != "" {
+		t.Fatalf("gaol failed: %s\nstderr:\n%s", g.res.Error, g.stderr)
+	}
+	return g
+}
+
+func launch(t testing.TB, spec runSpec) *guestRun {
+	t.Helper()
 	pol := builtin(t)
 	if spec.limits != nil {
 		spec.limits(&pol.Limits)
@@ -105,7 +126,9 @@ func startGuest(t testing.TB, spec runSpec) *guestRun {
 		Stdout: &stdout, Stderr: &stderr, Trace: &trace,
 	}
 	if spec.stdin != "" {
-		opts.Stdin = stdinFile(t, spec.stdin)
+		f := stdinFile(t, spec.stdin)
+		defer f.Close()
+		opts.Stdin = f
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -125,18 +148,19 @@ func builtin(t testing.TB) *policies.Policy {
 	return pol
 }
 
-// stdinFile returns a file holding content, for the guest's stdin.
+// stdinFile returns a file holding content, for the guest's stdin. The
+// caller closes it.
 func stdinFile(t testing.TB, content string) *os.File {
 	t.Helper()
 	f, err := os.CreateTemp(t.TempDir(), "stdin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	if _, err := f.WriteString(content); err != nil {
-		t.Fatal(err)
+	if _, err := f.WriteString(content); err == nil {
+		_, err = f.Seek(0, 0)
 	}
-	if _, err := f.Seek(0, 0); err != nil {
+	if err != nil {
+		f.Close()
 		t.Fatal(err)
 	}
 	return f
@@ -282,4 +306,36 @@ func runNative(t testing.TB, code string, args ...string) (string, *os.ProcessSt
 	cmd := exec.Command(python, append(append(append([]string(nil), pyFlags...), "-c", code), args...)...)
 	out, _ := cmd.CombinedOutput()
 	return string(out), cmd.ProcessState
+}
+
+// quietLock coordinates wall-time bounds across the test binaries that
+// `go test ./...` runs at the same time on a small machine: a test that
+// bounds a run's wall time holds it exclusively, every other sandboxed
+// run holds it shared. A CPU budget is then measured on an otherwise idle
+// machine, not against another package's guests. cmd/gaol's end-to-end
+// tests take the same lock.
+var quietLock = filepath.Join(os.TempDir(), "gaol-e2e-quiet.lock")
+
+// holdQuiet takes the lock (exclusively or shared) and returns its release.
+func holdQuiet(t testing.TB, exclusive bool) func() {
+	t.Helper()
+	f, err := os.OpenFile(quietLock, os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o666)
+	if err != nil {
+		t.Fatalf("lock for timed tests: %v", err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), how)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		t.Fatalf("lock for timed tests: %v", err)
+	}
+	return func() { f.Close() }
 }

@@ -20,7 +20,7 @@ var byName = map[string]handler{
 	"symlink": sysSymlink, "symlinkat": sysSymlinkat, "link": sysLink, "linkat": sysLinkat,
 	"chmod": sysChmod, "fchmod": sysFchmod, "fchmodat": sysFchmodat, "fchmodat2": sysFchmodat2,
 	"truncate": sysTruncate, "utimensat": sysUtimensat, "umask": sysUmask, "statfs": sysStatfs,
-	"chown": denyPerm, "fchown": denyPerm, "lchown": denyPerm, "fchownat": denyPerm,
+	"chown": sysChown, "fchown": sysFchown, "lchown": sysLchown, "fchownat": sysFchownat,
 	"utime": denyPerm, "utimes": denyPerm, "futimesat": denyPerm, "mknod": denyPerm, "mknodat": denyPerm,
 	"setxattr": denyNotSup, "lsetxattr": denyNotSup, "fsetxattr": denyNotSup,
 	"getxattr": denyNotSup, "lgetxattr": denyNotSup, "fgetxattr": denyNotSup,
@@ -30,6 +30,8 @@ var byName = map[string]handler{
 
 	"execve": sysExecve, "execveat": sysExecveat, "clone": sysClone, "fork": sysFork, "vfork": sysFork,
 	"kill": sysKill, "tgkill": sysTgkill, "tkill": sysTkill,
+	"setuid": sysSetuid, "setgid": sysSetuid, "setreuid": sysSetreuid, "setregid": sysSetreuid,
+	"setresuid": sysSetresuid, "setresgid": sysSetresuid, "setfsuid": sysSetfsuid, "setfsgid": sysSetfsuid,
 	"prlimit64": sysPrlimit64, "setrlimit": sysSetrlimit, "prctl": sysPrctl, "setsid": sysSetsid, "mmap": sysMmap, "mremap": sysMremap,
 	"ioctl": sysIoctl,
 

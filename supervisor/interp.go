@@ -41,7 +41,7 @@ print(json.dumps({"prefix": sys.prefix, "exec_prefix": sys.exec_prefix, "dirs": 
 
 // interpCacheVersion changes whenever the cached format or the discovery
 // rules change.
-const interpCacheVersion = "3"
+const interpCacheVersion = "4"
 
 // DiscoverInterpreter finds what the guest needs to run the interpreter at
 // path. The answer is cached per binary (path, size, mtime) in the user's
@@ -122,6 +122,13 @@ func discover(ctx context.Context, real string, sitePackages bool) (*Interpreter
 			extra = append(extra, p)
 		}
 	}
+	// The profiles set LANG=C.UTF-8; without its locale data glibc falls
+	// back to "C", and CPython to ASCII and UTF-8 mode.
+	for _, d := range localeDirs {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			in.Dirs = append(in.Dirs, d)
+		}
+	}
 	files, err := elfClosure(objs)
 	if err != nil {
 		return nil, err
@@ -164,6 +171,10 @@ func sharedObjects(dirs []string) []string {
 	}
 	return out
 }
+
+// localeDirs hold the C.UTF-8 locale glibc loads for LANG=C.UTF-8 (the
+// Debian layout; glibc 2.35+ has it built in elsewhere).
+var localeDirs = []string{"/usr/lib/locale/C.utf8"}
 
 // dlopened are libraries the C library itself opens at run time.
 var dlopened = []string{"libgcc_s.so.1"}

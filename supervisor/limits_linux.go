@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -29,10 +30,29 @@ const (
 // limiter enforces the budgets the kernel cannot end a run on by itself.
 // The first budget exceeded is the one the result names.
 type limiter struct {
-	lim  policies.Limits
-	mu   sync.Mutex
-	hit  Limit
-	kill func()
+	lim      policies.Limits
+	killInit func() // kills gaol's stub, and with it the guest's namespace
+	guest    atomic.Int64
+	mu       sync.Mutex
+	hit      Limit
+}
+
+// initGrace is how long the stub gets to reap a killed interpreter and
+// report its usage before it is killed too.
+const initGrace = 2 * time.Second
+
+// kill ends the guest. It kills the interpreter, so that the stub reaps it
+// and reports its usage (the stub's exit then takes every other process
+// of the namespace along); the stub itself only if that does not happen
+// in time, or before the interpreter exists.
+func (l *limiter) kill() {
+	pid := l.guest.Load()
+	if pid <= 0 {
+		l.killInit()
+		return
+	}
+	unix.Kill(int(pid), unix.SIGKILL)
+	time.AfterFunc(initGrace, l.killInit)
 }
 
 func (l *limiter) exceed(name Limit) {
@@ -42,7 +62,7 @@ func (l *limiter) exceed(name Limit) {
 		l.hit = name
 	}
 	l.mu.Unlock()
-	if first && l.kill != nil {
+	if first {
 		l.kill()
 	}
 }
@@ -109,7 +129,7 @@ func cpuTime(pid int) (time.Duration, error) {
 
 // watch checks CPU and resident memory of the guest until done closes.
 // RLIMIT_CPU ends a run at whole seconds; this ends it at the budget.
-func (l *limiter) watch(pid func() int, done <-chan struct{}) {
+func (l *limiter) watch(done <-chan struct{}) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -118,7 +138,7 @@ func (l *limiter) watch(pid func() int, done <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		p := pid()
+		p := int(l.guest.Load())
 		if p <= 0 {
 			continue
 		}

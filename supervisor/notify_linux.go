@@ -38,8 +38,7 @@ type session struct {
 	intercepted atomic.Uint64
 	denied      atomic.Uint64
 	firstExec   atomic.Bool // the stub's own exec of the interpreter has been let through
-	guestPid    atomic.Int64
-	token       sync.Mutex // held by the one worker that polls and receives
+	token       sync.Mutex  // held by the one worker that polls and receives
 	wg          sync.WaitGroup
 }
 
@@ -65,10 +64,14 @@ func (s *session) worker() {
 	defer s.wg.Done()
 	// Signals interrupting ADDFD+SEND make the guest's call return 0
 	// (design.md, "Facts measured"): keep answers on one locked thread.
-	// The thread stays locked until it ends with the goroutine, taking its
-	// signal mask with it.
+	// The thread goes back to the runtime afterwards with its signal mask
+	// restored, rather than ending with the goroutine: a stub started from
+	// this thread by another run would get its parent-death signal when
+	// the thread ended (PR_SET_PDEATHSIG follows the parent thread).
 	runtime.LockOSThread()
-	blockAsyncSignals()
+	restore := blockAsyncSignals()
+	defer runtime.UnlockOSThread()
+	defer restore()
 	var n seccomp.Notif
 	for {
 		s.token.Lock()
@@ -252,12 +255,15 @@ var asyncSignals = []unix.Signal{
 	unix.SIGXCPU, unix.SIGXFSZ, unix.SIGCONT, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU,
 }
 
-func blockAsyncSignals() {
-	var set unix.Sigset_t
+// blockAsyncSignals blocks them on the calling thread and returns the
+// function that restores its mask.
+func blockAsyncSignals() (restore func()) {
+	var set, old unix.Sigset_t
 	for _, sig := range asyncSignals {
 		set.Val[(sig-1)/64] |= 1 << ((uint(sig) - 1) % 64)
 	}
-	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil); err != nil {
+	if err := unix.PthreadSigmask(unix.SIG_BLOCK, &set, &old); err != nil {
 		panic("notify worker: cannot block signals: " + err.Error())
 	}
+	return func() { unix.PthreadSigmask(unix.SIG_SETMASK, &old, nil) }
 }

@@ -34,27 +34,19 @@ func rulePos(d policies.Decision) string {
 
 // accessFor is what the operation being answered needs of its path.
 func (c *call) accessFor() policies.Access {
-	switch kind, _ := policies.SyscallKind(c.ev.Syscall); kind {
-	case policies.KindOpen:
-		a := policies.AccessRead
-		if c.openFlags&(unix.O_WRONLY|unix.O_RDWR|unix.O_TRUNC|unix.O_APPEND) != 0 {
-			a = policies.AccessWrite
-			if c.openFlags&unix.O_RDWR != 0 {
-				a |= policies.AccessRead
-			}
-		}
-		if c.openFlags&unix.O_CREAT != 0 {
-			a |= policies.AccessCreate
-		}
-		return a
-	case policies.KindList:
-		return policies.AccessList
-	case policies.KindMkdir, policies.KindSymlink, policies.KindLink:
-		return policies.AccessCreate
-	case policies.KindRemove, policies.KindRename, policies.KindChmod, policies.KindTruncate, policies.KindUtimes:
-		return policies.AccessWrite
-	case policies.KindExec:
-		return policies.AccessExec
+	kind, _ := policies.SyscallKind(c.ev.Syscall)
+	if kind != policies.KindOpen {
+		return policies.DefaultAccess(kind)
 	}
-	return policies.AccessRead
+	a := policies.AccessRead
+	if c.openFlags&(unix.O_WRONLY|unix.O_RDWR|unix.O_TRUNC|unix.O_APPEND) != 0 {
+		a = policies.AccessWrite
+		if c.openFlags&unix.O_RDWR != 0 {
+			a |= policies.AccessRead
+		}
+	}
+	if c.openFlags&unix.O_CREAT != 0 {
+		a |= policies.AccessCreate
+	}
+	return a
 }

@@ -120,7 +120,7 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	killInit := func() { unix.Kill(initPid, unix.SIGKILL) }
 	r.closer = append(r.closer, func() { killInit(); <-waited })
 
-	r.lim = &limiter{lim: r.o.Policy.Limits, kill: killInit}
+	r.lim = &limiter{lim: r.o.Policy.Limits, killInit: killInit}
 	plan, err := r.plan(ctx, newNet)
 	if err != nil {
 		stdio.closeParent()
@@ -158,12 +158,6 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		stdio.closeParent()
 		return err
 	}
-	r.lim.kill = func() {
-		if pid := sess.guestPid.Load(); pid > 0 {
-			unix.Kill(int(pid), unix.SIGKILL)
-		}
-		killInit()
-	}
 	relays := stdio.startRelays(r)
 
 	st, gerr := r.wait(ctx, initSock, waited, sess)
@@ -190,8 +184,10 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 // wait waits for the guest to end, enforcing the wall budget, and returns
 // init's report of it.
 func (r *runner) wait(ctx context.Context, sup int, waited chan struct{}, sess *session) (*guest.Status, error) {
+	// The stub's reports; closed when its end of the socket closes.
 	reports := make(chan guest.Status, 1)
 	go func() {
+		defer close(reports)
 		for {
 			kind, payload, fds, err := guest.RecvMessage(sup)
 			for _, fd := range fds {
@@ -215,7 +211,7 @@ func (r *runner) wait(ctx context.Context, sup int, waited chan struct{}, sess *
 	}()
 	done := make(chan struct{})
 	defer close(done)
-	go r.lim.watch(func() int { return int(sess.guestPid.Load()) }, done)
+	go r.lim.watch(done)
 	var wall <-chan time.Time
 	if d := r.o.Policy.Limits.Wall; d > 0 {
 		t := time.NewTimer(d - time.Since(r.start))
@@ -224,22 +220,27 @@ func (r *runner) wait(ctx context.Context, sup int, waited chan struct{}, sess *
 	}
 	for {
 		select {
-		case st := <-reports:
+		case st, ok := <-reports:
+			if !ok {
+				reports = nil // ended without a report: wait for the stub
+				continue
+			}
 			<-waited
 			if st.Error != "" {
 				return nil, errors.New(st.Error)
 			}
 			return &st, nil
 		case <-waited:
-			select {
-			case st := <-reports:
-				if st.Error != "" {
-					return nil, errors.New(st.Error)
+			// The stub is gone; its socket reads to the end.
+			if reports != nil {
+				if st, ok := <-reports; ok {
+					if st.Error != "" {
+						return nil, errors.New(st.Error)
+					}
+					return &st, nil
 				}
-				return &st, nil
-			case <-time.After(100 * time.Millisecond):
 			}
-			// init was killed before it could report: the guest is gone.
+			// It was killed before it could report: the guest is gone.
 			return &guest.Status{WaitStatus: uint32(unix.SIGKILL)}, nil
 		case <-wall:
 			r.lim.exceed(limitWall)

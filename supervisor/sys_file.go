@@ -82,7 +82,7 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 	}
 	// The VFS does the kernel's checks on the last component, in the
 	// kernel's order (EEXIST, ELOOP, EISDIR, EROFS, …).
-	fd, err := c.s.fs.Open(loc, flags, mode&^c.p.getUmask())
+	fd, err := c.s.fs.Open(loc, injectable(flags), mode&^c.p.getUmask())
 	if err != nil {
 		return c.pathErr(err)
 	}
@@ -90,41 +90,30 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 }
 
 // pathErr turns a resolution error into a reply: EROFS and EACCES are
-// refusals of the guest's view (deny), the rest is what a kernel says.
+// refusals of the guest's view (deny), and so is an ENOENT for a path
+// outside the view (outsideErr); the rest is what a kernel says.
 func (c *call) pathErr(err error) reply {
+	if o, ok := err.(outsideErr); ok {
+		return deny(unix.ENOENT, o.why.String())
+	}
 	e := toErrno(err)
 	switch e {
 	case unix.EROFS, unix.EACCES, unix.EPERM:
 		return deny(e, "filesystem view")
-	case unix.ENOENT:
-		if c.hiddenPath() {
-			return deny(e, "not mounted")
-		}
 	}
 	return fail(e)
 }
 
-// hiddenPath reports whether the traced path lies outside every mount:
-// its nearest existing ancestor is a virtual directory that lacks the
-// next component. Those ENOENTs are denials a researcher wants to see.
-func (c *call) hiddenPath() bool {
-	p := c.ev.Args.Path
-	if p == "" || !strings.HasPrefix(p, "/") {
-		return false
-	}
-	for d := p; d != "/"; {
-		i := strings.LastIndexByte(d, '/')
-		parent := d[:i]
-		if parent == "" {
-			parent = "/"
-		}
-		if c.s.fs.IsVirtualDir(parent) {
-			return true
-		}
-		d = parent
-	}
-	return false
-}
+// outsideErr is the ENOENT of a path the walk found outside the guest's
+// view: a name no mount provides or one a mount hides. The guest sees
+// ENOENT, as for any missing file; the trace shows a denial. Only
+// resolveAt makes one, and only pathErr takes it.
+type outsideErr struct{ why vfs.Absence }
+
+func (e outsideErr) Error() string { return "ENOENT: " + e.why.String() }
+
+// Is makes errors.Is(err, unix.ENOENT) hold.
+func (e outsideErr) Is(target error) bool { return target == unix.ENOENT }
 
 // base returns the directory a relative path starts from.
 func (c *call) base(dirfd int, p string) (string, error) {
@@ -173,7 +162,13 @@ func (c *call) resolveAt(dirfd int, p string, flags vfs.Flags) (*vfs.Loc, error)
 	if err != nil {
 		return nil, err
 	}
-	return c.s.fs.Resolve(base, p, flags)
+	// The VFS says where the walk failed: ".." , a symlink or a dirfd
+	// may have taken it outside every mount whatever the path's text.
+	loc, why, err := c.s.fs.ResolveWhy(base, p, flags)
+	if err == unix.ENOENT && why != vfs.Absent {
+		return nil, outsideErr{why}
+	}
+	return loc, err
 }
 
 // ---- stat family ----
@@ -256,7 +251,7 @@ func (c *call) statFD(fd int) (unix.Stat_t, error) {
 			return c.s.fs.Stat(loc)
 		}
 	}
-	c.s.fs.Disguise(&st, c.s.fs.DevWritable(st.Dev))
+	c.s.fs.Disguise(&st, c.s.fs.OpenedWritable(&st))
 	return st, nil
 }
 
@@ -426,3 +421,14 @@ func sysUmask(c *call) reply {
 
 // resolveCached is RESOLVE_CACHED (openat2(2)), which x/sys/unix does not name.
 const resolveCached = 0x20
+
+// injectable turns the guest's open flags into ones whose fd ADDFD can
+// install: the kernel refuses O_PATH files there (fget), so an O_PATH open
+// is served as a read-only open of the same file (docs/security.md notes
+// the difference: it needs read permission, and cannot name a symlink).
+func injectable(flags int) int {
+	if flags&unix.O_PATH == 0 {
+		return flags
+	}
+	return flags&(unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC) | unix.O_RDONLY
+}

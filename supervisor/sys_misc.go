@@ -2,6 +2,8 @@ package supervisor
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/gaol-sandbox/gaol/vfs"
 )
 
 // Time, with the real clock: the answer comes from the kernel and depends
@@ -14,17 +16,24 @@ func denyNoSys(c *call) reply   { return deny(unix.ENOSYS, "not available in the
 func denyNotSup(c *call) reply  { return deny(unix.EOPNOTSUPP, "extended attributes not supported") }
 func emulateZero(c *call) reply { return ok(0) }
 
-// sysStatfs describes every guest filesystem alike, without host numbers.
+// sysStatfs describes the filesystem of a guest path (vfs.Statfs): the
+// host's sizes for mounted content, as fstatfs on an fd shows them.
 func sysStatfs(c *call) reply {
 	p, err := c.readPath(0)
 	if err != nil {
 		return fail(err)
 	}
-	loc, err := c.resolveAt(atFDCWD, p, 1)
+	loc, err := c.resolveAt(atFDCWD, p, vfs.Follow)
 	if err != nil {
 		return c.pathErr(err)
 	}
-	loc.Close()
-	st := unix.Statfs_t{Type: 0x01021994, Bsize: 4096, Namelen: 255, Frsize: 4096}
+	defer loc.Close()
+	if r, ok := c.check(loc.Path); !ok {
+		return r
+	}
+	st, err := c.s.fs.Statfs(loc)
+	if err != nil {
+		return fail(err)
+	}
 	return c.writeOut(c.arg(1), asBytes(&st), 0)
 }

@@ -34,7 +34,7 @@ func (c *call) firstExec(p string) reply {
 			return deny(unix.EPERM, "gaol: resource limits could not be set")
 		}
 	}
-	c.s.guestPid.Store(int64(c.p.tgid))
+	c.s.limits.guest.Store(int64(c.p.tgid))
 	c.p.mu.Lock()
 	c.p.execd = true
 	c.p.mu.Unlock()
@@ -106,7 +106,7 @@ func (c *call) newProcess() reply {
 	}
 	if max := c.s.policy.Limits.Processes; max != policies.UnlimitedProcesses {
 		// The interpreter itself is not counted.
-		if n := len(guestTree(int(c.s.guestPid.Load()))) - 1; n >= max {
+		if n := len(guestTree(int(c.s.limits.guest.Load()))) - 1; n >= max {
 			return deny(unix.EAGAIN, "limits.processes")
 		}
 	}
@@ -117,28 +117,15 @@ func (c *call) newProcess() reply {
 // namespace, so it can only ever reach its own processes; the kernel and
 // Landlock's signal scoping see to that. Process 1 is gaol's stub, which
 // the guest may not signal. No guest memory is read: a continue is safe.
-func sysKill(c *call) reply {
-	pid, sig := c.argInt(0), c.argInt(1)
-	c.ev.Args.Target, c.ev.Args.Signal = pid, signalName(sig)
-	if pid == 1 {
-		return deny(unix.EPERM, "signal to gaol's stub")
-	}
-	return allow("signal within the sandbox")
-}
+func sysKill(c *call) reply   { return c.signal(c.argInt(0), c.argInt(1)) }
+func sysTgkill(c *call) reply { return c.signal(c.argInt(0), c.argInt(2)) }
+func sysTkill(c *call) reply  { return c.signal(c.argInt(0), c.argInt(1)) }
 
-func sysTgkill(c *call) reply {
-	tgid, sig := c.argInt(0), c.argInt(2)
-	c.ev.Args.Target, c.ev.Args.Signal = tgid, signalName(sig)
-	if tgid == 1 {
-		return deny(unix.EPERM, "signal to gaol's stub")
-	}
-	return allow("signal within the sandbox")
-}
-
-func sysTkill(c *call) reply {
-	tid, sig := c.argInt(0), c.argInt(1)
-	c.ev.Args.Target, c.ev.Args.Signal = tid, signalName(sig)
-	if tid == 1 {
+// signal decides a signal to target, a pid, thread group or thread id of
+// the guest's namespace.
+func (c *call) signal(target, sig int) reply {
+	c.ev.Args.Target, c.ev.Args.Signal = target, signalName(sig)
+	if target == 1 {
 		return deny(unix.EPERM, "signal to gaol's stub")
 	}
 	return allow("signal within the sandbox")
@@ -183,6 +170,10 @@ func sysMmap(c *call) reply {
 	return c.mapping(c.arg(1))
 }
 
+// maxAddressSpace is the largest user address space of x86-64 (5-level
+// paging, TASK_SIZE_MAX = 2^56 - 4096): a longer mapping always fails.
+const maxAddressSpace = 1 << 56
+
 // sysMremap sees only remaps to 16 MiB and more; it counts the new size
 // whole, which overestimates a growth by the old size: safe.
 func sysMremap(c *call) reply {
@@ -191,6 +182,11 @@ func sysMremap(c *call) reply {
 
 func (c *call) mapping(length uint64) reply {
 	c.ev.Args.Length = length
+	if length > maxAddressSpace {
+		// No kernel grants it, whatever the budget: it gets its ENOMEM
+		// (Python's MemoryError) as natively, and the run goes on.
+		return allow("larger than any address space")
+	}
 	if c.s.limits != nil && c.s.limits.wouldExceedMemory(c.p.tgid, length) {
 		c.s.limits.exceed(limitMemory)
 		return deny(unix.ENOMEM, "limits.memory")

@@ -5,8 +5,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/gaol-sandbox/gaol/policies"
 )
 
@@ -24,8 +22,7 @@ func cmdCheck(args []string) int {
 		if pol != nil {
 			diags = append(diags, policies.Warnings(pol)...)
 		}
-		wr := hcl.NewDiagnosticTextWriter(os.Stderr, p.Files(), 0, false)
-		wr.WriteDiagnostics(diags)
+		writeDiags(os.Stderr, p.Files(), diags)
 		if diags.HasErrors() {
 			status = 1
 			continue

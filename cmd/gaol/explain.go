@@ -41,8 +41,7 @@ func cmdExplain(args []string) int {
 		pol, diags = p.Load(args[0], nil)
 	}
 	if diags.HasErrors() {
-		wr := hcl.NewDiagnosticTextWriter(os.Stderr, p.Files(), 0, false)
-		wr.WriteDiagnostics(diags)
+		writeDiags(os.Stderr, p.Files(), diags)
 		return 1
 	}
 	op, err := parseOp(args[2:])
@@ -78,7 +77,7 @@ func parseOp(words []string) (policies.Op, error) {
 			op.Access |= acc
 		}
 		if op.Access == 0 {
-			op.Access = defaultAccess(kind)
+			op.Access = policies.DefaultAccess(kind)
 		}
 	case policies.ClassNetwork:
 		if len(rest) == 0 {
@@ -94,20 +93,6 @@ func parseOp(words []string) (policies.Op, error) {
 		}
 	}
 	return op, nil
-}
-
-func defaultAccess(kind string) policies.Access {
-	switch kind {
-	case policies.KindList:
-		return policies.AccessList
-	case policies.KindMkdir, policies.KindSymlink, policies.KindLink:
-		return policies.AccessCreate
-	case policies.KindRemove, policies.KindRename, policies.KindChmod, policies.KindTruncate, policies.KindUtimes:
-		return policies.AccessWrite
-	case policies.KindExec:
-		return policies.AccessExec
-	}
-	return policies.AccessRead
 }
 
 func explain(pol *policies.Policy, op policies.Op) string {

@@ -35,8 +35,7 @@ func cmdFmt(args []string) int {
 		// Refuse to reformat what does not parse: formatting garbage
 		// would hide the error.
 		if _, diags := hclsyntax.ParseConfig(src, file, hcl.InitialPos); diags.HasErrors() {
-			wr := hcl.NewDiagnosticTextWriter(os.Stderr, map[string]*hcl.File{file: {Bytes: src}}, 0, false)
-			wr.WriteDiagnostics(diags)
+			writeDiags(os.Stderr, map[string]*hcl.File{file: {Bytes: src}}, diags)
 			status = 1
 			continue
 		}

@@ -219,8 +219,7 @@ func loadPolicy(file string, vars []string) (*policies.Policy, error) {
 	}
 	if diags.HasErrors() {
 		var buf bytes.Buffer
-		wr := hcl.NewDiagnosticTextWriter(&buf, p.Files(), 0, false)
-		wr.WriteDiagnostics(diags)
+		writeDiags(&buf, p.Files(), diags)
 		return nil, failf(supervisor.StatusFailed, "the policy has errors:\n%s", strings.TrimRight(buf.String(), "\n"))
 	}
 	return pol, nil

@@ -31,7 +31,7 @@ sandbox "python" {
     output     = "16MiB" # stdout plus stderr
     processes  = 0       # no fork: the interpreter is the only process
     open_files = 256
-    tasks      = 256 # threads and processes together
+    tasks      = 256     # threads and processes together
     file_size  = "64MiB" # largest file the guest may write
   }
 
@@ -75,6 +75,7 @@ sandbox "python" {
     HOME                    = "/tmp"
     TMPDIR                  = "/tmp"
     PYTHONDONTWRITEBYTECODE = "1" # the standard library is read-only anyway
+    MALLOC_ARENA_MAX        = "2" # glibc reserves 64 MiB of address space per arena; the memory budget counts it
   }
 
   time {

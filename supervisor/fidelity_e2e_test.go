@@ -1,0 +1,92 @@
+package supervisor_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestGuestSeesWhatAKernelWouldAnswer runs calls whose answers CPython's
+// own test suite checks (tests/compat) and compares what the guest sees
+// with what an unprivileged process sees natively. Each snippet prints
+// one line per check.
+func TestGuestSeesWhatAKernelWouldAnswer(t *testing.T) {
+	tests := []struct {
+		name string
+		code string
+		want string
+	}{
+		{
+			name: "created files and directories get the guest's umask, not the supervisor's",
+			code: `import os
+os.umask(0o002)
+os.mkdir("/tmp/d", 0o777)
+os.close(os.open("/tmp/f", os.O_CREAT | os.O_WRONLY, 0o666))
+print(oct(os.stat("/tmp/d").st_mode & 0o777), oct(os.stat("/tmp/f").st_mode & 0o777))`,
+			want: "0o775 0o664",
+		},
+		{
+			name: "the owner may chown a file to its own ids, not to another's",
+			code: `import os
+open("/tmp/f", "w").close()
+st = os.stat("/tmp/f")
+os.chown("/tmp/f", st.st_uid, st.st_gid)
+os.chown("/tmp/f", -1, -1)
+os.lchown("/tmp/f", st.st_uid, -1)
+fd = os.open("/tmp/f", os.O_RDONLY)
+os.fchown(fd, -1, st.st_gid)
+for f, arg in ((os.chown, "/tmp/f"), (os.fchown, fd)):
+    try:
+        f(arg, 0, 0)
+    except PermissionError:
+        print("EPERM", end=" ")
+try:
+    os.chown("/tmp/missing", -1, -1)
+except FileNotFoundError:
+    print("ENOENT", end=" ")
+try:
+    os.fchown(9999, -1, -1)
+except OSError as e:
+    print(e.errno == 9 and "EBADF")`,
+			want: "EPERM EPERM ENOENT EBADF",
+		},
+		{
+			name: "set*id to the ids the guest has succeeds, to others is EPERM",
+			code: `import os
+os.setreuid(-1, -1); os.setregid(-1, -1); os.setuid(os.getuid()); os.setresgid(-1, os.getgid(), -1)
+try:
+    os.setuid(0)
+except PermissionError:
+    print("EPERM")`,
+			want: "EPERM",
+		},
+		{
+			name: "statvfs reports sizes, and ST_RDONLY for read-only mounts",
+			code: `import os, shutil
+u = shutil.disk_usage(os.path.dirname(os.__file__))
+print(u.total > 0, u.used > 0, bool(os.statvfs(os.__file__).f_flag & os.ST_RDONLY), bool(os.statvfs("/tmp").f_flag & os.ST_RDONLY))`,
+			want: "True True True False",
+		},
+		{
+			name: "the profile's LANG=C.UTF-8 finds its locale: no fallback to C and UTF-8 mode",
+			code: `import sys, locale; print(sys.flags.utf8_mode, locale.setlocale(locale.LC_CTYPE), locale.getencoding())`,
+			want: "0 C.UTF-8 UTF-8",
+		},
+		{
+			name: "a mapping longer than any address space is a MemoryError, not the end of the run",
+			code: `import sys
+try:
+    b = bytearray(1 << 62)
+except MemoryError:
+    print("MemoryError")`,
+			want: "MemoryError",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := runGuest(t, runSpec{code: tt.code})
+			if got := strings.TrimSpace(g.stdout); got != tt.want {
+				t.Errorf("stdout %q, want %q\nstderr:\n%s\nresult: %s", got, tt.want, g.stderr, describe(g.res))
+			}
+		})
+	}
+}
