@@ -279,3 +279,30 @@ except OSError as e:
 		t.Errorf("stdout: %q\nstderr:\n%s", g.stdout, g.stderr)
 	}
 }
+
+func TestRulesAreAskedAboutBothNamesOfARenameOrLink(t *testing.T) {
+	policy := `sandbox "r" {
+  extends = "python"
+  rule "no-secrets" {
+    paths  = ["/tmp/secret*"]
+    action = "deny"
+    errno  = "EPERM"
+  }
+}`
+	g := runPolicy(t, policy, `
+import os
+open("/tmp/plain", "w").write("x")
+for name, f in [("rename", os.rename), ("link", os.link)]:
+    try:
+        f("/tmp/plain", "/tmp/secret-" + name); print(name, "DONE")
+    except OSError as e:
+        print(name, "refused", e.errno)
+print(sorted(os.listdir("/tmp")))
+`)
+	g.checkExit(t, 0)
+	for _, want := range []string{"rename refused 1", "link refused 1", "['plain']"} {
+		if !strings.Contains(g.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s%s", want, g.stdout, g.stderr)
+		}
+	}
+}

@@ -131,18 +131,11 @@ func sysMkdir(c *call) reply   { return c.mkdirAt(atFDCWD, 0, uint32(c.arg(1))) 
 func sysMkdirat(c *call) reply { return c.mkdirAt(c.argInt(0), 1, uint32(c.arg(2))) }
 
 func (c *call) mkdirAt(dirfd, pathArg int, mode uint32) reply {
-	p, err := c.readPath(pathArg)
-	if err != nil {
-		return fail(err)
-	}
-	loc, err := c.resolveAt(dirfd, p, vfs.Missing)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.lookup(dirfd, pathArg, vfs.Missing)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	return c.fsResult(c.s.fs.Mkdir(loc, mode&^c.p.getUmask()&0o7777))
 }
 
@@ -164,20 +157,13 @@ func (c *call) unlinkAt(dirfd, pathArg, flags int) reply {
 	if flags&^unix.AT_REMOVEDIR != 0 {
 		return fail(unix.EINVAL)
 	}
-	p, err := c.readPath(pathArg)
-	if err != nil {
-		return fail(err)
-	}
 	// Missing: a name that does not exist in a read-only mount is EROFS,
 	// as the kernel says, not ENOENT.
-	loc, err := c.resolveAt(dirfd, p, vfs.Missing)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.lookup(dirfd, pathArg, vfs.Missing)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	return c.fsResult(c.s.fs.Unlink(loc, flags&unix.AT_REMOVEDIR != 0))
 }
 
@@ -198,14 +184,11 @@ func (c *call) symlinkAt(targetArg, dirfd, pathArg int) reply {
 	if target == "" {
 		return fail(unix.ENOENT)
 	}
-	loc, err := c.resolveAt(dirfd, p, vfs.Missing)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(dirfd, p, vfs.Missing)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	return c.fsResult(c.s.fs.Symlink(target, loc))
 }
 
@@ -226,19 +209,18 @@ func (c *call) renameAt(oldfd, oldArg, newfd, newArg int, flags uint) reply {
 	if err != nil {
 		return fail(err)
 	}
-	from, err := c.resolveAt(oldfd, oldp, vfs.Missing)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer from.Close()
-	to, err := c.resolveAt(newfd, newp, vfs.Missing)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer to.Close()
-	if r, ok := c.check(from.Path); !ok {
+	// The policy is asked about both names: a rename removes one and
+	// creates the other.
+	from, r, found := c.resolveChecked(oldfd, oldp, vfs.Missing)
+	if !found {
 		return r
 	}
+	defer from.Close()
+	to, r, found := c.resolveChecked(newfd, newp, vfs.Missing)
+	if !found {
+		return r
+	}
+	defer to.Close()
 	return c.fsResult(c.s.fs.Rename(from, to, flags))
 }
 
@@ -266,19 +248,18 @@ func (c *call) linkAt(oldfd, oldArg, newfd, newArg, flags int) reply {
 	if flags&unix.AT_SYMLINK_FOLLOW != 0 {
 		rf = vfs.Follow
 	}
-	from, err := c.resolveAt(oldfd, oldp, rf)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer from.Close()
-	to, err := c.resolveAt(newfd, newp, vfs.Missing)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer to.Close()
-	if r, ok := c.check(from.Path); !ok {
+	// The policy is asked about both names: a link gives the file a new
+	// name, which a rule may forbid as much as the old one.
+	from, r, found := c.resolveChecked(oldfd, oldp, rf)
+	if !found {
 		return r
 	}
+	defer from.Close()
+	to, r, found := c.resolveChecked(newfd, newp, vfs.Missing)
+	if !found {
+		return r
+	}
+	defer to.Close()
 	return c.fsResult(c.s.fs.Link(from, to))
 }
 

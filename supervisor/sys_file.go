@@ -154,6 +154,30 @@ func (c *call) fdPath(fd int) (string, unix.Stat_t, error) {
 	return p, st, nil
 }
 
+// lookup reads path argument pathArg, resolves it against dirfd and asks
+// the policy about it. When any step refuses, ok is false and r is the
+// reply to send; otherwise the caller closes loc.
+func (c *call) lookup(dirfd, pathArg int, flags vfs.Flags) (loc *vfs.Loc, r reply, ok bool) {
+	p, err := c.readPath(pathArg)
+	if err != nil {
+		return nil, fail(err), false
+	}
+	return c.resolveChecked(dirfd, p, flags)
+}
+
+// resolveChecked is lookup for a path already read.
+func (c *call) resolveChecked(dirfd int, p string, flags vfs.Flags) (loc *vfs.Loc, r reply, ok bool) {
+	loc, err := c.resolveAt(dirfd, p, flags)
+	if err != nil {
+		return nil, c.pathErr(err), false
+	}
+	if r, ok := c.check(loc.Path); !ok {
+		loc.Close()
+		return nil, r, false
+	}
+	return loc, reply{}, true
+}
+
 func (c *call) resolveAt(dirfd int, p string, flags vfs.Flags) (*vfs.Loc, error) {
 	if p == "" {
 		return nil, unix.ENOENT
@@ -340,18 +364,11 @@ func (c *call) readlinkAt(dirfd, pathArg int, buf uint64, size int) reply {
 	if size <= 0 {
 		return fail(unix.EINVAL)
 	}
-	p, err := c.readPath(pathArg)
-	if err != nil {
-		return fail(err)
-	}
-	loc, err := c.resolveAt(dirfd, p, 0)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.lookup(dirfd, pathArg, 0)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	target, err := c.s.fs.Readlink(loc)
 	if err != nil {
 		return fail(err)
@@ -375,18 +392,11 @@ func sysGetcwd(c *call) reply {
 }
 
 func sysChdir(c *call) reply {
-	p, err := c.readPath(0)
-	if err != nil {
-		return fail(err)
-	}
-	loc, err := c.resolveAt(atFDCWD, p, vfs.Follow)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.lookup(atFDCWD, 0, vfs.Follow)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	if !loc.IsDir() {
 		return fail(unix.ENOTDIR)
 	}

@@ -19,18 +19,11 @@ func emulateZero(c *call) reply { return ok(0) }
 // sysStatfs describes the filesystem of a guest path (vfs.Statfs): the
 // host's sizes for mounted content, as fstatfs on an fd shows them.
 func sysStatfs(c *call) reply {
-	p, err := c.readPath(0)
-	if err != nil {
-		return fail(err)
-	}
-	loc, err := c.resolveAt(atFDCWD, p, vfs.Follow)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.lookup(atFDCWD, 0, vfs.Follow)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	st, err := c.s.fs.Statfs(loc)
 	if err != nil {
 		return fail(err)
