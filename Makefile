@@ -61,6 +61,7 @@ test-short: build
 	$(GO) test -short -count=1 $(PKGS)
 
 bench: build
+	$(GO) test -run '^$$' -bench 'NotifyRoundTrip|KernelSyscall' -benchtime 20000x ./supervisor/seccomp/
 	$(GO) run ./supervisor/internal/bench -gaol $(BIN)
 
 install: build

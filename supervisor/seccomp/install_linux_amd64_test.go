@@ -38,6 +38,8 @@ func TestMain(m *testing.M) {
 		os.Exit(helperNotify())
 	case "x32":
 		os.Exit(helperX32())
+	case "roundtrip":
+		os.Exit(helperRoundTrip())
 	default:
 		fmt.Fprintf(os.Stderr, "unknown %s=%q\n", helperEnv, os.Getenv(helperEnv))
 		os.Exit(2)
@@ -323,4 +325,26 @@ func TestInstallServesNotifications(t *testing.T) {
 			t.Errorf("IDValid after Send: %v, want ENOENT", s.validAfter)
 		}
 	})
+}
+
+// startBenchHelper starts the round-trip helper for n calls; a byte on
+// the returned writer tells it to start.
+func startBenchHelper(b *testing.B, n int) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=roundtrip", "GAOL_SECCOMP_ROUNDTRIPS="+strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd, stdin, bufio.NewReader(stdout)
 }
