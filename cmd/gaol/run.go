@@ -79,6 +79,7 @@ type runFlags struct {
 	cpu, wall                            time.Duration
 	memory, output                       string
 	vars                                 listFlag
+	allowConnect                         listFlag
 	mounts                               []policies.Mount
 }
 
@@ -101,6 +102,7 @@ func cmdRun(args []string) int {
 	fs.Var(mountFlag{false, &f.mounts}, "ro", "mount host path read-only, `HOST[:GUEST]` (repeatable)")
 	fs.Var(mountFlag{true, &f.mounts}, "rw", "mount host path read-write, `HOST[:GUEST]` (repeatable)")
 	fs.StringVar(&f.cwd, "cwd", "", "the guest's working directory (a guest path)")
+	fs.Var(&f.allowConnect, "allow-connect", "allow outbound connections to `HOST:PORT` (udp:HOST:PORT for datagrams), repeatable")
 	fs.StringVar(&f.timeMode, "time", "", "the guest's clocks, `MODE[@RFC3339]`: real, offset, frozen, virtual or coarse, overrides the policy")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "gaol's own log level: trace, debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
@@ -226,6 +228,11 @@ func loadPolicy(file string, vars []string) (*policies.Policy, error) {
 }
 
 func applyOverrides(pol *policies.Policy, f runFlags) error {
+	for _, dest := range f.allowConnect {
+		if err := policies.AllowConnect(pol, dest); err != nil {
+			return failf(supervisor.StatusFailed, "--allow-connect %v", err)
+		}
+	}
 	if f.timeMode != "" {
 		t, err := parseTimeFlag(f.timeMode)
 		if err != nil {
