@@ -1,0 +1,187 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/gaol-sandbox/gaol/guest"
+	"github.com/gaol-sandbox/gaol/policies"
+	"github.com/gaol-sandbox/gaol/vfs"
+)
+
+// plan is everything decided before the guest starts.
+type plan struct {
+	guest     guest.Config
+	mounts    []vfs.Mount
+	scratch   []int // indexes in mounts of scratch mounts, in Tmpfs order
+	cwd       string
+	rlimits   []rlimit
+	execPaths map[string]bool
+	newNet    bool
+	layers    []string
+}
+
+func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
+	pol := r.o.Policy
+	p := &plan{newNet: newNet}
+	exp := newExposer()
+	var loader []string
+	if pol.Interpreter.Discover {
+		in, err := DiscoverInterpreter(ctx, r.o.Path, pol.Interpreter.SitePackages)
+		if err != nil {
+			return nil, err
+		}
+		for _, path := range append(append([]string{r.o.Path, in.Executable}, in.Dirs...), in.Files...) {
+			if err := exp.expose(path); err != nil {
+				return nil, err
+			}
+		}
+		loader = in.Files
+	} else if err := exp.expose(r.o.Path); err != nil {
+		return nil, err
+	}
+	declared := map[string]policies.Mount{}
+	for _, m := range append(append([]policies.Mount(nil), pol.Mounts...), r.o.Mounts...) {
+		declared[m.Guest] = m
+	}
+	for _, m := range append(exp.list(), procView(r.o.Path, pol.Limits)...) {
+		if _, ok := declared[m.Guest]; !ok {
+			p.mounts = append(p.mounts, m)
+		}
+	}
+	guests := make([]string, 0, len(declared))
+	for g := range declared {
+		guests = append(guests, g)
+	}
+	sort.Strings(guests)
+	hasTmp := false
+	for _, g := range guests {
+		m := declared[g]
+		vm, err := toVFSMount(m)
+		if err != nil {
+			return nil, err
+		}
+		if m.Kind == policies.MountScratch {
+			p.scratch = append(p.scratch, len(p.mounts))
+			p.guest.Tmpfs = append(p.guest.Tmpfs, guest.Tmpfs{Bytes: orInt(m.QuotaBytes, 64<<20), Inodes: orInt(m.QuotaFiles, 4096) + 1})
+			if g == "/tmp" {
+				hasTmp = true
+			}
+		}
+		p.mounts = append(p.mounts, vm)
+	}
+	// The shadow tmpfs holds one empty directory per virtual directory the
+	// guest opens; it is also the guest's kernel working directory.
+	p.guest.Tmpfs = append(p.guest.Tmpfs, guest.Tmpfs{Bytes: 64 << 10, Inodes: 4096})
+
+	p.cwd = r.o.Cwd
+	if p.cwd == "" {
+		p.cwd = "/"
+		if hasTmp {
+			p.cwd = "/tmp"
+		}
+	}
+	p.guest.Path = r.o.Path
+	p.guest.Argv = r.o.Argv
+	p.guest.Env = envList(pol.Env)
+	p.rlimits = rlimits(pol.Limits)
+	p.layers = []string{"seccomp-user-notify", "user-namespace", "pid-namespace", "ipc-namespace", "uts-namespace", "mount-namespace"}
+	if p.newNet {
+		p.layers = append(p.layers, "network-namespace")
+	}
+	p.execPaths = execPaths(pol, r.o.Path)
+	if abi, err := guest.LandlockABI(); err == nil && abi >= 1 {
+		p.guest.Landlock = true
+		p.guest.LandlockExec = landlockExec(r.o.Path, loader, p.execPaths)
+		p.layers = append(p.layers, fmt.Sprintf("landlock-abi-%d", abi))
+	}
+	p.layers = append(p.layers, "rlimits")
+	return p, nil
+}
+
+// landlockExec lists what the guest may execute: the interpreter, its ELF
+// loader (the kernel opens both for the exec) and the programs the
+// policy's exec globs matched.
+func landlockExec(path string, files []string, programs map[string]bool) []string {
+	out := []string{path}
+	for p := range programs {
+		out = append(out, p)
+	}
+	for _, f := range files {
+		if len(f) > 0 && (strings.Contains(f, "/ld-linux") || strings.Contains(f, "/ld64")) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func orInt(v, d int64) int64 {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func toVFSMount(m policies.Mount) (vfs.Mount, error) {
+	vm := vfs.Mount{Guest: m.Guest, Mode: m.Mode, Exclude: m.Exclude, HideDotfiles: m.HideDotfiles}
+	if len(m.Exclude) > 0 {
+		vm.Excluded = m.Excluded
+	}
+	switch m.Kind {
+	case policies.MountHost:
+		vm.Kind, vm.Host, vm.Writable = vfs.KindHost, m.Host, m.Writable
+	case policies.MountFile:
+		vm.Kind, vm.Content = vfs.KindFile, []byte(m.Content)
+	case policies.MountDir:
+		vm.Kind = vfs.KindDir
+	case policies.MountScratch:
+		vm.Kind = vfs.KindScratch
+	case policies.MountDevice:
+		vm.Kind, vm.Device = vfs.KindDevice, m.Device
+	default:
+		return vm, fmt.Errorf("mount %s: unknown kind %q", m.Guest, m.Kind)
+	}
+	return vm, nil
+}
+
+// execPaths are the absolute paths the guest may exec after its first
+// exec: those the policy's process.exec globs match among the interpreter
+// (as invoked and its real path) and the host files the globs name.
+func execPaths(pol *policies.Policy, interpreter string) map[string]bool {
+	out := map[string]bool{}
+	if len(pol.Process.Exec) == 0 {
+		return out
+	}
+	candidates := []string{interpreter}
+	if real, err := filepath.EvalSymlinks(interpreter); err == nil {
+		candidates = append(candidates, real)
+	}
+	for _, g := range pol.Process.Exec {
+		if matches, err := filepath.Glob(g); err == nil {
+			candidates = append(candidates, matches...)
+		}
+	}
+	for _, c := range candidates {
+		for _, g := range pol.Process.Exec {
+			if glob, err := policies.CompileGlob(g); err == nil && glob.Match(c) {
+				if fi, err := os.Stat(c); err == nil && fi.Mode().IsRegular() {
+					out[c] = true
+				}
+			}
+		}
+	}
+	return out
+}
