@@ -431,4 +431,3 @@ func (r *runner) relay(src io.Reader, dst io.Writer) {
 		}
 	}
 }
-

@@ -88,11 +88,32 @@ func (fs *FS) create(l *Loc, flags int, mode uint32) (int, error) {
 	}
 	// No set-user-ID or set-group-ID file is ever created: the
 	// supervisor creates it with its own credentials.
-	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode&^(unix.S_ISUID|unix.S_ISGID))
-	if err == nil {
-		fs.noteOpened(fd, true)
+	mode &^= unix.S_ISUID | unix.S_ISGID
+	// O_EXCL tells a creation from a concurrent one's file, whose mode
+	// must stay; only a file this call created gets the exact mode.
+	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW|unix.O_EXCL, mode)
+	switch {
+	case err == unix.EEXIST && flags&unix.O_EXCL == 0:
+		fd, err = openBeneath(l.dirFD, l.name, flags&^unix.O_CREAT|unix.O_NOFOLLOW, 0)
+	case err == nil:
+		err = exactMode(fd, mode)
 	}
-	return fd, err
+	if err != nil {
+		return -1, err
+	}
+	fs.noteOpened(fd, true)
+	return fd, nil
+}
+
+// exactMode gives a file the supervisor just created the mode the guest
+// asked for (already masked by the guest's umask): the kernel masked it
+// with the supervisor's umask too, which the guest never set.
+func exactMode(fd int, mode uint32) error {
+	if err := unix.Fchmod(fd, mode); err != nil {
+		unix.Close(fd)
+		return err
+	}
+	return nil
 }
 
 // openChecks are the kernel's checks on an existing last component, in
@@ -135,6 +156,9 @@ func (fs *FS) openHost(l *Loc, flags int, mode uint32) (int, error) {
 		flags &^= unix.O_CREAT | unix.O_EXCL
 	}
 	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode)
+	if err == nil && flags&oTmpfile != 0 {
+		err = exactMode(fd, mode&^(unix.S_ISUID|unix.S_ISGID))
+	}
 	if err != nil {
 		return -1, err
 	}

@@ -48,7 +48,14 @@ func (fs *FS) Mkdir(l *Loc, mode uint32) error {
 	if l.denied {
 		return unix.EACCES
 	}
-	return unix.Mkdirat(l.dirFD, l.name, SafeMode(mode))
+	mode = SafeMode(mode)
+	if err := unix.Mkdirat(l.dirFD, l.name, mode); err != nil {
+		return err
+	}
+	// The kernel masked the mode with the supervisor's umask too; the
+	// guest's is already applied. NOFOLLOW: a name swapped for a symlink
+	// since is refused, never followed.
+	return fchmodat2(l.dirFD, l.name, mode, unix.AT_SYMLINK_NOFOLLOW)
 }
 
 // Unlink removes a file (or, with dir, a directory) at a Loc resolved
@@ -258,3 +265,36 @@ func validNsec(n int64) bool {
 // Creating a file or directory drops those bits; chmod asking for them is
 // refused with EPERM.
 func SafeMode(mode uint32) uint32 { return mode & 0o1777 }
+
+// Chown answers chown(2) for a Loc (resolved as the caller's flags ask)
+// the way the kernel answers an unprivileged owner (chown_ok, chgrp_ok):
+// a file's owner may "change" it to its own user and to its own group,
+// which changes nothing but the ctime; every real change is EPERM, since
+// the supervisor would make it with its own credentials. uid or gid -1
+// leaves that id alone.
+func (fs *FS) Chown(l *Loc, uid, gid int) error {
+	st, err := fs.Stat(l)
+	if err != nil {
+		return err
+	}
+	if !l.Writable() {
+		return unix.EROFS
+	}
+	switch {
+	case uid == -1 && gid == -1:
+	case st.Uid != fs.opts.UID,
+		uid != -1 && uint32(uid) != st.Uid,
+		gid != -1 && uint32(gid) != st.Gid && uint32(gid) != fs.opts.GID:
+		return unix.EPERM
+	}
+	return unix.Fchownat(l.dirFD, l.name, -1, -1, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// FchownOwn is Chown for a host fd the guest holds, of a file handed out
+// through a writable mount (the guest owns it).
+func (fs *FS) FchownOwn(fd, uid, gid int) error {
+	if uid != -1 && uint32(uid) != fs.opts.UID || gid != -1 && uint32(gid) != fs.opts.GID {
+		return unix.EPERM
+	}
+	return unix.Fchown(fd, -1, -1)
+}

@@ -168,3 +168,35 @@ func (fs *FS) permits(st *unix.Stat_t, mode uint32) bool {
 	}
 	return perm&mode == mode
 }
+
+// tmpfsMagic is TMPFS_MAGIC, the type the virtual tree reports.
+const tmpfsMagic = 0x01021994
+
+// Statfs returns the statfs of the filesystem holding the Loc as the
+// guest sees it: for host and scratch content, the host filesystem's
+// sizes (a scratch mount's are its quota) without its fsid; for the
+// virtual tree, an empty read-only tmpfs. A read-only mount says
+// ST_RDONLY, as a read-only bind mount does.
+func (fs *FS) Statfs(l *Loc) (unix.Statfs_t, error) {
+	virtual := unix.Statfs_t{Type: tmpfsMagic, Bsize: 4096, Namelen: 255, Frsize: 4096, Flags: unix.ST_RDONLY}
+	if !l.Exists {
+		return virtual, unix.ENOENT
+	}
+	if l.node.host == nil {
+		return virtual, nil
+	}
+	fd, err := openBeneath(l.dirFD, l.name, unix.O_PATH|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return virtual, err
+	}
+	defer unix.Close(fd)
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(fd, &st); err != nil {
+		return virtual, err
+	}
+	st.Fsid = unix.Fsid{}
+	if !l.Writable() {
+		st.Flags |= unix.ST_RDONLY
+	}
+	return st, nil
+}
