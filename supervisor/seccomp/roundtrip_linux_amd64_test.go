@@ -75,11 +75,13 @@ func serveTrivially(listener int) {
 	var n Notif
 	fds := []unix.PollFd{{Fd: int32(listener), Events: unix.POLLIN}}
 	for {
-		if _, err := unix.Poll(fds, -1); err != nil && err != unix.EINTR {
+		if _, err := unix.Poll(fds, -1); err == unix.EINTR {
+			continue
+		} else if err != nil {
 			return
 		}
 		if fds[0].Revents&unix.POLLIN == 0 {
-			return
+			return // POLLHUP: the helper is gone
 		}
 		if err := Recv(listener, &n); err != nil {
 			continue
