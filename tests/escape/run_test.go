@@ -7,10 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gaol-sandbox/gaol/policies"
 )
 
 // attack is one row of the table: a script and what containing it means.
@@ -188,7 +191,7 @@ func execute(t *testing.T, a attack, e *env) *run {
 	resFile, traceFile := filepath.Join(dir, "result.json"), filepath.Join(dir, "trace.jsonl")
 	args := []string{"run", "--result", resFile, "--trace", traceFile, "--ro", attacksDir + ":/attacks"}
 	args = append(append(args, a.flags...), e.flags...)
-	args = append(args, "--", "python3", "/attacks/"+a.scriptName()+".py", "token="+e.token)
+	args = append(args, "--", "python3", "/attacks/"+a.scriptName()+".py", "token="+e.token, "policyenv="+policyEnv())
 	args = append(args, e.c.args()...)
 	r := &run{e: e}
 	r.cmd = exec.Command(gaolBin, args...)
@@ -446,4 +449,19 @@ func (r *run) leftovers() []string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// policyEnv lists the variables of the built-in python profile's
+// environment, comma-separated: the only ones the guest may see.
+func policyEnv() string {
+	pol, diags := policies.Builtin("python")
+	if diags.HasErrors() {
+		panic(diags.Error())
+	}
+	keys := make([]string, 0, len(pol.Env))
+	for k := range pol.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ",")
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"sort"
@@ -16,6 +17,34 @@ import (
 	"strings"
 	"time"
 )
+
+// timeScript times time.time() in a loop, like statScript.
+const timeScript = `
+import sys, time
+n = int(sys.argv[1])
+best = []
+for _ in range(5):
+    t = time.perf_counter()
+    for _ in range(n):
+        time.time()
+    best.append((time.perf_counter() - t) / n)
+best.sort()
+print(best[len(best)//2] * 1e6)
+`
+
+// connectScript times a connect to a host listener, one new socket each.
+const connectScript = `
+import socket, sys, time
+n, port = int(sys.argv[1]), int(sys.argv[2])
+best = []
+for _ in range(5):
+    t = time.perf_counter()
+    for _ in range(n):
+        s = socket.socket(); s.connect(("127.0.0.1", port)); s.close()
+    best.append((time.perf_counter() - t) / n)
+best.sort()
+print(best[len(best)//2] * 1e6)
+`
 
 const statScript = `
 import os, sys, time
@@ -63,6 +92,45 @@ func main() {
 	sg := measure([]string{*gaol, "run", "--", *python, "-c", statScript, n, "/usr"}, env)
 	fmt.Printf("os.stat  native %.2f µs, gaol %.2f µs per call (median of 5 × %s): intercepted cost %.2f µs, ratio %.1f\n",
 		sn, sg, n, sg-sn, sg/sn)
+
+	timeNative := measure([]string{*python, "-c", timeScript, n}, nil)
+	treal := measure([]string{*gaol, "run", "--", *python, "-c", timeScript, n}, env)
+	// Under virtual time the guest's own clocks are virtual: time the
+	// loop from the host, as the difference between N calls and none.
+	loop := "import sys, time\nfor _ in range(int(sys.argv[1])): time.time()"
+	virt := func(k string) time.Duration {
+		return median([]time.Duration{
+			timeRun([]string{*gaol, "run", "--time", "virtual", "--", *python, "-c", loop, k}, env),
+			timeRun([]string{*gaol, "run", "--time", "virtual", "--", *python, "-c", loop, k}, env),
+			timeRun([]string{*gaol, "run", "--time", "virtual", "--", *python, "-c", loop, k}, env),
+		})
+	}
+	calls, _ := strconv.Atoi(n)
+	calls *= 5
+	tvirt := float64(virt(strconv.Itoa(calls))-virt("0")) / float64(calls) / 1e3
+	fmt.Printf("time.time native %.2f µs; gaol with real time (vDSO) %.2f µs, with virtual time %.2f µs per call\n", timeNative, treal, tvirt)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	const conns = "200"
+	cn := measure([]string{*python, "-c", connectScript, conns, port}, nil)
+	cg := measure([]string{*gaol, "run", "--allow-connect", "127.0.0.1:" + port, "--", *python, "-c", connectScript, conns, port}, env)
+	fmt.Printf("connect  native %.1f µs, gaol (allowed, made by the supervisor) %.1f µs per socket+connect+close (median of 5 × %s): cost %.1f µs\n",
+		cn, cg, conns, cg-cn)
 }
 
 func timeRun(argv []string, env []string) time.Duration {
