@@ -9,13 +9,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gaol-sandbox/gaol/guest/guesttest"
 	"github.com/gaol-sandbox/gaol/policies"
 	"github.com/gaol-sandbox/gaol/supervisor"
 	"github.com/gaol-sandbox/gaol/supervisor/seccomp"
@@ -308,34 +307,8 @@ func runNative(t testing.TB, code string, args ...string) (string, *os.ProcessSt
 	return string(out), cmd.ProcessState
 }
 
-// quietLock coordinates wall-time bounds across the test binaries that
-// `go test ./...` runs at the same time on a small machine: a test that
-// bounds a run's wall time holds it exclusively, every other sandboxed
-// run holds it shared. A CPU budget is then measured on an otherwise idle
-// machine, not against another package's guests. cmd/gaol's end-to-end
-// tests take the same lock.
-var quietLock = filepath.Join(os.TempDir(), "gaol-e2e-quiet.lock")
-
-// holdQuiet takes the lock (exclusively or shared) and returns its release.
+// holdQuiet is guesttest.HoldQuiet.
 func holdQuiet(t testing.TB, exclusive bool) func() {
 	t.Helper()
-	f, err := os.OpenFile(quietLock, os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o666)
-	if err != nil {
-		t.Fatalf("lock for timed tests: %v", err)
-	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), how)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		t.Fatalf("lock for timed tests: %v", err)
-	}
-	return func() { f.Close() }
+	return guesttest.HoldQuiet(t, exclusive)
 }

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sort"
 	"strconv"
@@ -23,45 +22,14 @@ import (
 	"time"
 
 	"github.com/gaol-sandbox/gaol/guest"
+	"github.com/gaol-sandbox/gaol/guest/guesttest"
 	"github.com/gaol-sandbox/gaol/policies"
 	"github.com/gaol-sandbox/gaol/supervisor"
 )
 
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == guest.ModeInit {
-		skipRaceExitSleep()
-		guest.RunInit() // never returns
-	}
+	guesttest.ServeStub()
 	os.Exit(m.Run())
-}
-
-// skipRaceExitSleep re-executes a race-enabled stub with the race
-// runtime's exit sleep turned off. That runtime sleeps atexit_sleep_ms
-// (1 s by default) whenever a process with more than one thread exits,
-// and gaol starts the stub with an empty environment, so under -race
-// every run would last a second longer than with the real gaol binary.
-// The exec keeps what the stub was started with: its pid, namespaces,
-// ambient capabilities and the control socket at guest.ControlFD. The
-// interpreter's environment comes from the policy, not from the stub.
-func skipRaceExitSleep() {
-	if os.Getenv("GORACE") != "" || !raceEnabled() {
-		return
-	}
-	env := append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	_ = syscall.Exec("/proc/self/exe", os.Args, env) // on failure: slower, not wrong
-}
-
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 const stdlibImports = `import json, re, pathlib, tempfile, sqlite3; print("ok")`

@@ -281,14 +281,11 @@ func (c *call) chmodAt(dirfd, pathArg int, mode uint32, flags int) reply {
 	if p == "" && flags&unix.AT_EMPTY_PATH != 0 {
 		return c.fchmod(dirfd, mode)
 	}
-	loc, err := c.resolveAt(dirfd, p, followFlag(flags))
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(dirfd, p, followFlag(flags))
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	if loc.IsSymlink() {
 		return fail(unix.EOPNOTSUPP)
 	}
@@ -328,14 +325,11 @@ func sysTruncate(c *call) reply {
 	if size < 0 {
 		return fail(unix.EINVAL)
 	}
-	loc, err := c.resolveAt(atFDCWD, p, vfs.Follow)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(atFDCWD, p, vfs.Follow)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	return c.fsResult(c.s.fs.Truncate(loc, size))
 }
 
@@ -364,14 +358,11 @@ func sysUtimensat(c *call) reply {
 	if p == "" && flags&unix.AT_EMPTY_PATH != 0 {
 		return c.futimens(dirfd, ts)
 	}
-	loc, err := c.resolveAt(dirfd, p, followFlag(flags))
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(dirfd, p, followFlag(flags))
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	return c.fsResult(c.s.fs.Utimens(loc, ts))
 }
 

@@ -72,14 +72,11 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 	if flags&unix.O_NOFOLLOW == 0 && !(creat && flags&unix.O_EXCL != 0) {
 		rf |= vfs.Follow
 	}
-	loc, err := c.resolveAt(dirfd, p, rf)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(dirfd, p, rf)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	// The VFS does the kernel's checks on the last component, in the
 	// kernel's order (EEXIST, ELOOP, EISDIR, EROFS, …).
 	fd, err := c.s.fs.Open(loc, injectable(flags), mode&^c.p.getUmask())
@@ -215,14 +212,11 @@ func (c *call) statAt(dirfd, pathArg, bufArg, flags int) reply {
 	if p == "" && flags&unix.AT_EMPTY_PATH != 0 {
 		return c.statFDReply(dirfd, c.arg(bufArg))
 	}
-	loc, err := c.resolveAt(dirfd, p, followFlag(flags))
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(dirfd, p, followFlag(flags))
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	st, err := c.s.fs.Stat(loc)
 	if err != nil {
 		return fail(err)
@@ -305,14 +299,11 @@ func sysStatx(c *call) reply {
 		}
 		stx = vfs.StatToStatx(&st)
 	} else {
-		loc, err := c.resolveAt(dirfd, p, followFlag(flags))
-		if err != nil {
-			return c.pathErr(err)
-		}
-		defer loc.Close()
-		if r, ok := c.check(loc.Path); !ok {
+		loc, r, found := c.resolveChecked(dirfd, p, followFlag(flags))
+		if !found {
 			return r
 		}
+		defer loc.Close()
 		stx, err = c.s.fs.Statx(loc, mask)
 		if err != nil {
 			return fail(err)
@@ -339,14 +330,11 @@ func (c *call) accessAt(dirfd, pathArg int, mode uint32, flags int) reply {
 	if err != nil {
 		return fail(err)
 	}
-	loc, err := c.resolveAt(dirfd, p, followFlag(flags))
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(dirfd, p, followFlag(flags))
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	if err := c.s.fs.Access(loc, mode); err != nil {
 		return fail(err)
 	}

@@ -31,14 +31,11 @@ func (c *call) chownAt(dirfd, pathArg, idArg, flags int) reply {
 	if p == "" && flags&unix.AT_EMPTY_PATH != 0 {
 		return c.fchown(dirfd, uid, gid)
 	}
-	loc, err := c.resolveAt(dirfd, p, followFlag(flags))
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(dirfd, p, followFlag(flags))
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	return c.fsResult(c.s.fs.Chown(loc, uid, gid))
 }
 

@@ -66,14 +66,11 @@ func (c *call) firstExec(p string) reply {
 // path is looked up in the host's tree, so only programs exposed at their
 // host path can run at all (docs/security.md).
 func (c *call) laterExec(p string) reply {
-	loc, err := c.resolveAt(atFDCWD, p, vfs.Follow)
-	if err != nil {
-		return c.pathErr(err)
-	}
-	defer loc.Close()
-	if r, ok := c.check(loc.Path); !ok {
+	loc, r, found := c.resolveChecked(atFDCWD, p, vfs.Follow)
+	if !found {
 		return r
 	}
+	defer loc.Close()
 	if !c.s.execPaths[p] {
 		return deny(unix.EACCES, "process: exec only of programs the exec globs matched at the start, by absolute path")
 	}

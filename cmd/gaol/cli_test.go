@@ -13,13 +13,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/gaol-sandbox/gaol/guest"
+	"github.com/gaol-sandbox/gaol/guest/guesttest"
 	"github.com/gaol-sandbox/gaol/policies"
 	"github.com/gaol-sandbox/gaol/supervisor"
 	"github.com/gaol-sandbox/gaol/supervisor/seccomp"
@@ -28,43 +27,11 @@ import (
 const mainEnv = "GAOL_TEST_MAIN"
 
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == guest.ModeInit {
-		skipRaceExitSleep()
-		guest.RunInit() // never returns
-	}
+	guesttest.ServeStub()
 	if os.Getenv(mainEnv) == "1" {
 		os.Exit(dispatch(os.Args[1:]))
 	}
 	os.Exit(m.Run())
-}
-
-// skipRaceExitSleep re-executes a race-enabled stub with the race
-// runtime's exit sleep turned off. That runtime sleeps atexit_sleep_ms
-// (1 s by default) whenever a process with more than one thread exits,
-// and gaol starts the stub with an empty environment, so under -race
-// every run would last a second longer than with the real gaol binary.
-// The exec keeps what the stub was started with: its pid, namespaces,
-// ambient capabilities and the control socket at guest.ControlFD. The
-// interpreter's environment comes from the policy, not from the stub.
-func skipRaceExitSleep() {
-	if os.Getenv("GORACE") != "" || !raceEnabled() {
-		return
-	}
-	env := append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	_ = syscall.Exec("/proc/self/exe", os.Args, env) // on failure: slower, not wrong
-}
-
-func raceEnabled() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 // python is the interpreter the tests run: the system's, named by path so
@@ -439,34 +406,8 @@ print("listing", sorted(os.listdir(".")))
 	}
 }
 
-// quietLock coordinates wall-time bounds across the test binaries that
-// `go test ./...` runs at the same time on a small machine: a test that
-// bounds gaol's wall time holds it exclusively, every other sandboxed run
-// holds it shared. A CPU budget is then measured on an otherwise idle
-// machine, not against another package's guests. The supervisor's
-// end-to-end tests take the same lock.
-var quietLock = filepath.Join(os.TempDir(), "gaol-e2e-quiet.lock")
-
-// holdQuiet takes the lock (exclusively or shared) and returns its release.
+// holdQuiet is guesttest.HoldQuiet.
 func holdQuiet(t *testing.T, exclusive bool) func() {
 	t.Helper()
-	f, err := os.OpenFile(quietLock, os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o666)
-	if err != nil {
-		t.Fatalf("lock for timed tests: %v", err)
-	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), how)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		t.Fatalf("lock for timed tests: %v", err)
-	}
-	return func() { f.Close() }
+	return guesttest.HoldQuiet(t, exclusive)
 }
