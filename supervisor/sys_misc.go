@@ -11,10 +11,9 @@ import (
 func sysTimeReal(c *call) reply { return allow("time: real") }
 
 // Refusals that explain themselves.
-func denyPerm(c *call) reply    { return deny(unix.EPERM, "not permitted in the sandbox") }
-func denyNoSys(c *call) reply   { return deny(unix.ENOSYS, "not available in the sandbox") }
-func denyNotSup(c *call) reply  { return deny(unix.EOPNOTSUPP, "extended attributes not supported") }
-func emulateZero(c *call) reply { return ok(0) }
+func denyPerm(c *call) reply   { return deny(unix.EPERM, "not permitted in the sandbox") }
+func denyNoSys(c *call) reply  { return deny(unix.ENOSYS, "not available in the sandbox") }
+func denyNotSup(c *call) reply { return deny(unix.EOPNOTSUPP, "extended attributes not supported") }
 
 // sysStatfs describes the filesystem of a guest path (vfs.Statfs): the
 // host's sizes for mounted content, as fstatfs on an fd shows them.

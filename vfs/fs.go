@@ -72,8 +72,6 @@ type FS struct {
 	devs    map[uint64]uint64 // host st_dev → the device number the guest sees
 	fds     []int             // fds to close on Close
 
-	writableOnce sync.Once
-	writableDevs map[uint64]bool
 }
 
 type fileID struct{ dev, ino uint64 }

@@ -219,27 +219,3 @@ func TestAccess(t *testing.T) {
 		})
 	}
 }
-
-func TestDevWritable(t *testing.T) {
-	f := newFixture(t)
-	tests := []struct {
-		name string
-		path string
-		want bool
-	}{
-		{name: "scratch's host device", path: f.scratch, want: true},
-		{name: "writable host mount's device", path: f.rw, want: true},
-		{name: "a device no writable mount is on", path: "/proc/self", want: false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var st unix.Stat_t
-			if err := unix.Stat(tt.path, &st); err != nil {
-				t.Fatal(err)
-			}
-			if got := f.fs.DevWritable(st.Dev); got != tt.want {
-				t.Errorf("DevWritable = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}

@@ -17,3 +17,11 @@ func (fs *FS) ScratchFull() bool {
 	})
 	return full
 }
+
+// walk calls f on n and every node below it in the virtual tree.
+func (fs *FS) walk(n *node, f func(*node)) {
+	f(n)
+	for _, name := range n.names {
+		fs.walk(n.children[name], f)
+	}
+}
