@@ -93,6 +93,7 @@ type Mount struct {
 	Mode         uint32    // permission bits for file/dir mounts (0 means 0444 for files, 0555 for dirs)
 	QuotaBytes   int64     // scratch: total bytes (0: no quota)
 	QuotaFiles   int64     // scratch: total files and directories (0: no quota)
+	Keep         string    // scratch: host directory the contents are copied to after the run ("" for none)
 	Device       string    // device mounts: "null", "zero" or "urandom"
 	Exclude      []string  // host mounts: glob patterns (relative to the mount) hidden from the guest; see Excluded
 	HideDotfiles bool      // host mounts: hide names starting with "."

@@ -22,6 +22,7 @@ type mountBlock struct {
 	Mode         hcl.Expression `hcl:"mode,optional"`
 	Quota        hcl.Expression `hcl:"quota,optional"`
 	Files        hcl.Expression `hcl:"files,optional"`
+	Keep         hcl.Expression `hcl:"keep,optional"`
 	Device       hcl.Expression `hcl:"device,optional"`
 	Exclude      hcl.Expression `hcl:"exclude,optional"`
 	HideDotfiles hcl.Expression `hcl:"hide_dotfiles,optional"`
@@ -44,6 +45,7 @@ var mountAttrKinds = []struct {
 	{"mode", func(b *mountBlock) hcl.Expression { return b.Mode }, []MountKind{MountFile, MountDir}},
 	{"quota", func(b *mountBlock) hcl.Expression { return b.Quota }, []MountKind{MountScratch}},
 	{"files", func(b *mountBlock) hcl.Expression { return b.Files }, []MountKind{MountScratch}},
+	{"keep", func(b *mountBlock) hcl.Expression { return b.Keep }, []MountKind{MountScratch}},
 	{"device", func(b *mountBlock) hcl.Expression { return b.Device }, []MountKind{MountDevice}},
 	{"exclude", func(b *mountBlock) hcl.Expression { return b.Exclude }, []MountKind{MountHost}},
 	{"hide_dotfiles", func(b *mountBlock) hcl.Expression { return b.HideDotfiles }, []MountKind{MountHost}},
@@ -94,6 +96,9 @@ func (b *mountBlock) decode(e *evaluator, dir string) (Mount, bool) {
 		m.Writable = true
 		m.QuotaBytes = e.budget("quota", b.Quota, "size", parseSize, false).V.N
 		m.QuotaFiles = e.budget("files", b.Files, "count", parseCount, false).V.N
+		if keep := e.str("keep", b.Keep); keep.Set {
+			m.Keep = resolveKeepPath(e, keep, dir)
+		}
 	case MountDevice:
 		m.Device = b.decodeDevice(e, guest)
 	}
@@ -175,6 +180,31 @@ func resolveHostPath(e *evaluator, host opt[string], dir string) string {
 			detail = fmt.Sprintf("The host path %s does not exist. Relative host paths are relative to the policy file's directory.", p)
 		}
 		e.add(diagError(host.Range, "Host path does not exist", detail))
+		return ""
+	}
+	return p
+}
+
+// resolveKeepPath makes a scratch mount's keep directory absolute
+// (relative to the policy file). The directory itself may not exist yet;
+// its parent must.
+func resolveKeepPath(e *evaluator, keep opt[string], dir string) string {
+	p := keep.V
+	if p == "" {
+		e.add(diagError(keep.Range, "Empty keep path", "keep names the host directory the scratch contents are copied to after the run; it is empty."))
+		return ""
+	}
+	if !filepath.IsAbs(p) {
+		if dir == "" {
+			e.add(diagError(keep.Range, "Relative keep path", "Built-in profiles must use absolute host paths."))
+			return ""
+		}
+		p = filepath.Join(dir, p)
+	}
+	p = filepath.Clean(p)
+	if fi, err := os.Stat(filepath.Dir(p)); err != nil || !fi.IsDir() {
+		e.add(diagError(keep.Range, "No directory to keep into",
+			fmt.Sprintf("The parent of %s is not an existing directory. keep names a host directory (created if missing) inside an existing one.", p)))
 		return ""
 	}
 	return p

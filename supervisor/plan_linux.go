@@ -148,7 +148,7 @@ func toVFSMount(m policies.Mount) (vfs.Mount, error) {
 	case policies.MountDir:
 		vm.Kind = vfs.KindDir
 	case policies.MountScratch:
-		vm.Kind = vfs.KindScratch
+		vm.Kind, vm.Keep = vfs.KindScratch, m.Keep
 	case policies.MountDevice:
 		vm.Kind, vm.Device = vfs.KindDevice, m.Device
 	default:

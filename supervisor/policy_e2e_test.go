@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -304,5 +306,40 @@ print(sorted(os.listdir("/tmp")))
 		if !strings.Contains(g.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s%s", want, g.stdout, g.stderr)
 		}
+	}
+}
+
+func TestScratchKeepCopiesRegularFilesOut(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "kept")
+	policy := fmt.Sprintf(`sandbox "k" {
+  extends = "python"
+  mount "/out" {
+    type  = "scratch"
+    quota = "1MiB"
+    files = 64
+    keep  = %q
+  }
+}`, dst)
+	g := runPolicy(t, policy, `
+import os
+os.makedirs("/out/sub")
+open("/out/a.txt", "w").write("alpha")
+open("/out/sub/b.txt", "w").write("beta")
+os.chmod("/out/a.txt", 0o640)
+os.symlink("/etc/passwd", "/out/link")
+print("written")
+`)
+	g.checkExit(t, 0)
+	for name, want := range map[string]string{"a.txt": "alpha", "sub/b.txt": "beta"} {
+		b, err := os.ReadFile(filepath.Join(dst, name))
+		if err != nil || string(b) != want {
+			t.Errorf("%s: %q, %v; want %q", name, b, err, want)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dst, "a.txt")); err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("a.txt mode: %v, %v; want 0640", fi, err)
+	}
+	if _, err := os.Lstat(filepath.Join(dst, "link")); !os.IsNotExist(err) {
+		t.Errorf("the guest's symlink was kept: %v", err)
 	}
 }

@@ -171,6 +171,11 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		return gerr
 	}
 	r.fillResult(res, st)
+	if skipped, err := keepScratch(fs, plan.mounts); err != nil {
+		return err
+	} else if skipped > 0 {
+		r.log.Info("scratch entries not kept (symlinks, FIFOs, devices)", "count", skipped)
+	}
 	// A guest that failed with a scratch mount full stopped at its disk
 	// quota (ENOSPC, EDQUOT): name the budget.
 	if res.Limit == limitNone && (res.ExitCode == nil || *res.ExitCode != 0) && fs.ScratchFull() {

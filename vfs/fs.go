@@ -46,7 +46,8 @@ type Mount struct {
 	// the policy's glob language (with **) comes in this way.
 	Excluded     func(rel string) bool
 	HideDotfiles bool
-	RootFD       int // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
+	Keep         string // scratch: a host directory to copy the contents to after the run (the caller's to do)
+	RootFD       int    // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
 }
 
 // Options are the FS-wide settings. The zero value is usable for tests:

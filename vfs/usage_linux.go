@@ -25,3 +25,18 @@ func (fs *FS) walk(n *node, f func(*node)) {
 		fs.walk(n.children[name], f)
 	}
 }
+
+// ScratchRoot returns a new fd of the root directory of the scratch mount
+// at guest path p, for copying its contents out after the run. The caller
+// closes it.
+func (fs *FS) ScratchRoot(p string) (int, bool) {
+	n, rest := fs.lookupVirtual(p)
+	if n == nil || rest != "" || n.host == nil || !n.host.scratch {
+		return -1, false
+	}
+	fd, err := openBeneath(n.host.rootFD, ".", unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return -1, false
+	}
+	return fd, true
+}
