@@ -31,8 +31,9 @@ const (
 // The first budget exceeded is the one the result names.
 type limiter struct {
 	lim      policies.Limits
-	killInit func() // kills gaol's stub, and with it the guest's namespace
-	guest    atomic.Int64
+	killInit func()       // kills gaol's stub, and with it the guest's namespace
+	guest    atomic.Int64 // the interpreter's pid, once it exists
+	guestFD  atomic.Int64 // a pidfd of it, so that a kill never reaches a recycled pid
 	mu       sync.Mutex
 	hit      Limit
 }
@@ -46,13 +47,28 @@ const initGrace = 2 * time.Second
 // of the namespace along); the stub itself only if that does not happen
 // in time, or before the interpreter exists.
 func (l *limiter) kill() {
-	pid := l.guest.Load()
-	if pid <= 0 {
+	fd := l.guestFD.Load()
+	if fd <= 0 {
 		l.killInit()
 		return
 	}
-	unix.Kill(int(pid), unix.SIGKILL)
+	unix.PidfdSendSignal(int(fd), unix.SIGKILL, nil, 0)
 	time.AfterFunc(initGrace, l.killInit)
+}
+
+// setGuest records the interpreter's pid, and a pidfd of it.
+func (l *limiter) setGuest(pid int) {
+	l.guest.Store(int64(pid))
+	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+		l.guestFD.Store(int64(fd))
+	}
+}
+
+// close releases the pidfd; the run is over.
+func (l *limiter) close() {
+	if fd := l.guestFD.Swap(0); fd > 0 {
+		unix.Close(int(fd))
+	}
 }
 
 func (l *limiter) exceed(name Limit) {

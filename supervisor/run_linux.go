@@ -115,10 +115,14 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	r.log.Debug("guest started", "init_pid", initPid, "elapsed", time.Since(r.start))
 	waited := make(chan struct{})
 	go func() { cmd.Wait(); close(waited) }()
-	killInit := func() { unix.Kill(initPid, unix.SIGKILL) }
+	// os.Process signals through a pidfd and not at all once the stub is
+	// reaped: a late kill (the limiter's grace timer) never reaches a
+	// recycled pid.
+	killInit := func() { cmd.Process.Kill() }
 	r.closer = append(r.closer, func() { killInit(); <-waited })
 
 	r.lim = &limiter{lim: r.o.Policy.Limits, killInit: killInit}
+	r.closer = append(r.closer, r.lim.close)
 	plan, err := r.plan(ctx, newNet)
 	if err != nil {
 		stdio.closeParent()

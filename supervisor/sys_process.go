@@ -34,7 +34,7 @@ func (c *call) firstExec(p string) reply {
 			return deny(unix.EPERM, "gaol: resource limits could not be set")
 		}
 	}
-	c.s.limits.guest.Store(int64(c.p.tgid))
+	c.s.limits.setGuest(c.p.tgid)
 	c.p.mu.Lock()
 	c.p.execd = true
 	c.p.mu.Unlock()
