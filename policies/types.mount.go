@@ -158,22 +158,32 @@ func (b *mountBlock) decodeHost(e *evaluator, m *Mount, dir string) {
 	}
 }
 
-// resolveHostPath makes a host path absolute (relative to the policy
-// file's directory) and checks that it exists.
-func resolveHostPath(e *evaluator, host opt[string], dir string) string {
-	p := host.V
+// absPolicyPath makes a host path of a policy absolute (relative to the
+// policy file's directory) and clean, or records a diagnostic and returns
+// "": empty names the path in the empty-value diagnostic.
+func absPolicyPath(e *evaluator, v opt[string], dir string, empty, emptyDetail, relative string) string {
+	p := v.V
 	if p == "" {
-		e.add(diagError(host.Range, "Empty host path", "The host path is empty; name a host file or directory."))
+		e.add(diagError(v.Range, empty, emptyDetail))
 		return ""
 	}
 	if !filepath.IsAbs(p) {
 		if dir == "" {
-			e.add(diagError(host.Range, "Relative host path", "Built-in profiles must use absolute host paths."))
+			e.add(diagError(v.Range, relative, "Built-in profiles must use absolute host paths."))
 			return ""
 		}
 		p = filepath.Join(dir, p)
 	}
-	p = filepath.Clean(p)
+	return filepath.Clean(p)
+}
+
+// resolveHostPath makes a host path absolute (relative to the policy
+// file's directory) and checks that it exists.
+func resolveHostPath(e *evaluator, host opt[string], dir string) string {
+	p := absPolicyPath(e, host, dir, "Empty host path", "The host path is empty; name a host file or directory.", "Relative host path")
+	if p == "" {
+		return ""
+	}
 	if _, err := os.Stat(p); err != nil {
 		detail := fmt.Sprintf("The host path %s cannot be used: %s.", p, err)
 		if os.IsNotExist(err) {
@@ -189,19 +199,11 @@ func resolveHostPath(e *evaluator, host opt[string], dir string) string {
 // (relative to the policy file). The directory itself may not exist yet;
 // its parent must.
 func resolveKeepPath(e *evaluator, keep opt[string], dir string) string {
-	p := keep.V
+	p := absPolicyPath(e, keep, dir, "Empty keep path",
+		"keep names the host directory the scratch contents are copied to after the run; it is empty.", "Relative keep path")
 	if p == "" {
-		e.add(diagError(keep.Range, "Empty keep path", "keep names the host directory the scratch contents are copied to after the run; it is empty."))
 		return ""
 	}
-	if !filepath.IsAbs(p) {
-		if dir == "" {
-			e.add(diagError(keep.Range, "Relative keep path", "Built-in profiles must use absolute host paths."))
-			return ""
-		}
-		p = filepath.Join(dir, p)
-	}
-	p = filepath.Clean(p)
 	if fi, err := os.Stat(filepath.Dir(p)); err != nil || !fi.IsDir() {
 		e.add(diagError(keep.Range, "No directory to keep into",
 			fmt.Sprintf("The parent of %s is not an existing directory. keep names a host directory (created if missing) inside an existing one.", p)))

@@ -43,6 +43,16 @@ func runPolicy(t *testing.T, hcl, code string) *guestRun {
 	return g
 }
 
+// connectPolicy is the python profile allowing TCP to one destination.
+func connectPolicy(dest string) string {
+	return fmt.Sprintf(`sandbox "net" {
+  extends = "python"
+  network {
+    connect = ["%s"]
+  }
+}`, dest)
+}
+
 // countingListener accepts TCP connections on loopback and counts them.
 func countingListener(t *testing.T) (addr string, accepted *atomic.Int64) {
 	t.Helper()
@@ -83,12 +93,7 @@ func TestNetworkAllowListReachesExactlyItsDestination(t *testing.T) {
 	_, port, _ := net.SplitHostPort(allowed)
 	_, otherPort, _ := net.SplitHostPort(other)
 
-	policy := fmt.Sprintf(`sandbox "net" {
-  extends = "python"
-  network {
-    connect = ["%s"]
-  }
-}`, allowed)
+	policy := connectPolicy(allowed)
 	code := fmt.Sprintf(`
 import socket, urllib.request
 print("page:", urllib.request.urlopen(%q).read().decode())
@@ -131,12 +136,7 @@ func TestSockaddrSwappedDuringConnectNeverReachesTheOtherAddress(t *testing.T) {
 	forbidden, forbiddenAccepted := countingListener(t)
 	_, aport, _ := net.SplitHostPort(allowed)
 	_, fport, _ := net.SplitHostPort(forbidden)
-	policy := fmt.Sprintf(`sandbox "net" {
-  extends = "python"
-  network {
-    connect = ["%s"]
-  }
-}`, allowed)
+	policy := connectPolicy(allowed)
 	// One thread flips the port bytes of a sockaddr_in between the allowed
 	// and the forbidden port while the main thread connects with it.
 	code := fmt.Sprintf(`
