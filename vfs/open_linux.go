@@ -101,7 +101,7 @@ func (fs *FS) create(l *Loc, flags int, mode uint32) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	fs.noteOpened(fd, true)
+	fs.noteOpened(fd, true, "")
 	return fd, nil
 }
 
@@ -162,24 +162,31 @@ func (fs *FS) openHost(l *Loc, flags int, mode uint32) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	fs.noteOpened(fd, l.Writable())
+	dir := ""
 	if l.IsDir() {
-		fs.remember(fd, l.Path)
+		dir = l.Path
 	}
+	fs.noteOpened(fd, l.Writable(), dir)
 	return fd, nil
 }
 
-// noteOpened records whether a host file handed to the guest lies in a
-// writable mount, for the calls that act on the fd later (fchmod,
-// futimens): those must follow the mount the file was opened through, not
-// the filesystem it lives on, which a read-only mount may share.
-func (fs *FS) noteOpened(fd int, writable bool) {
+// noteOpened records, with one fstat, whether a host file handed to the
+// guest lies in a writable mount, for the calls that act on the fd later
+// (fchmod, futimens): those must follow the mount the file was opened
+// through, not the filesystem it lives on, which a read-only mount may
+// share. For a directory (dir, its guest path, not "") it also records the
+// path, so that a guest fd of it maps back to it (PathOf).
+func (fs *FS) noteOpened(fd int, writable bool, dir string) {
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil {
 		return
 	}
+	id := fileID{st.Dev, st.Ino}
 	fs.mu.Lock()
-	fs.opened[fileID{st.Dev, st.Ino}] = writable
+	fs.opened[id] = writable
+	if dir != "" {
+		fs.known[id] = dir
+	}
 	fs.mu.Unlock()
 }
 
@@ -257,18 +264,6 @@ func (fs *FS) openShadowLink(n *node) (int, error) {
 		return -1, err
 	}
 	return openBeneath(fs.opts.ShadowFD, name, unix.O_PATH|unix.O_NOFOLLOW, 0)
-}
-
-// remember records that fd is the guest directory p, so that a guest fd
-// of the same file can be mapped back to its guest path (PathOf).
-func (fs *FS) remember(fd int, p string) {
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil {
-		return
-	}
-	fs.mu.Lock()
-	fs.known[fileID{st.Dev, st.Ino}] = p
-	fs.mu.Unlock()
 }
 
 // PathOf maps a host file identity (of an fd the guest holds) back to the
