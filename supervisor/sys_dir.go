@@ -297,19 +297,11 @@ func sysFchmod(c *call) reply { return c.fchmod(c.argInt(0), uint32(c.arg(1))) }
 // fchmod changes the mode of a file the guest holds, on the supervisor's
 // copy of its fd, when it lies in a writable mount.
 func (c *call) fchmod(fd int, mode uint32) reply {
-	c.setFd(fd)
-	our, err := c.p.guestFD(fd)
-	if err != nil {
-		return fail(err)
+	our, r, found := c.heldWritable(fd, 0, unix.EROFS, "read-only mount")
+	if !found {
+		return r
 	}
 	defer unix.Close(our)
-	var st unix.Stat_t
-	if err := unix.Fstat(our, &st); err != nil {
-		return fail(err)
-	}
-	if !c.s.fs.OpenedWritable(&st) {
-		return deny(unix.EROFS, "read-only mount")
-	}
 	if mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
 		return deny(unix.EPERM, "no set-user-ID or set-group-ID files")
 	}
@@ -367,18 +359,36 @@ func sysUtimensat(c *call) reply {
 }
 
 func (c *call) futimens(fd int, ts []unix.Timespec) reply {
+	our, r, found := c.heldWritable(fd, 0, unix.EROFS, "read-only mount")
+	if !found {
+		return r
+	}
+	defer unix.Close(our)
+	return c.fsResult(unix.UtimesNanoAt(our, "", ts, unix.AT_EMPTY_PATH))
+}
+
+// heldWritable takes the supervisor's copy of a guest fd whose file the VFS
+// handed out through a writable mount, for the calls that change a file
+// the guest holds. Otherwise it returns the reply: badFD for an fd the
+// guest does not hold (0: the error as it came), refused (with why) for
+// any other file.
+func (c *call) heldWritable(fd int, badFD, refused unix.Errno, why string) (our int, r reply, ok bool) {
 	c.setFd(fd)
 	our, err := c.p.guestFD(fd)
 	if err != nil {
-		return fail(err)
+		if badFD != 0 {
+			err = badFD
+		}
+		return -1, fail(err), false
 	}
-	defer unix.Close(our)
 	var st unix.Stat_t
 	if err := unix.Fstat(our, &st); err != nil {
-		return fail(err)
+		unix.Close(our)
+		return -1, fail(err), false
 	}
 	if !c.s.fs.OpenedWritable(&st) {
-		return deny(unix.EROFS, "read-only mount")
+		unix.Close(our)
+		return -1, deny(refused, why), false
 	}
-	return c.fsResult(unix.UtimesNanoAt(our, "", ts, unix.AT_EMPTY_PATH))
+	return our, reply{}, true
 }

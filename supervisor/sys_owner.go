@@ -45,18 +45,10 @@ func sysFchown(c *call) reply { return c.fchown(c.argInt(0), c.argInt(1), c.argI
 // kernel checks the fd first; a file of a writable mount may keep its
 // owner; anything else is refused.
 func (c *call) fchown(fd, uid, gid int) reply {
-	c.setFd(fd)
-	our, err := c.p.guestFD(fd)
-	if err != nil {
-		return fail(unix.EBADF)
+	our, r, found := c.heldWritable(fd, unix.EBADF, unix.EPERM, "not permitted in the sandbox")
+	if !found {
+		return r
 	}
 	defer unix.Close(our)
-	var st unix.Stat_t
-	if err := unix.Fstat(our, &st); err != nil {
-		return fail(err)
-	}
-	if !c.s.fs.OpenedWritable(&st) {
-		return deny(unix.EPERM, "not permitted in the sandbox")
-	}
 	return c.fsResult(c.s.fs.FchownOwn(our, uid, gid))
 }
