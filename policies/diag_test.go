@@ -63,6 +63,11 @@ func TestLoadInlineErrors(t *testing.T) {
 			summary: "Unknown errno", line: 4, detail: `Did you mean "EPERM"?`,
 		},
 		{
+			name:    "a host name with an empty label",
+			src:     "sandbox \"s\" {\n  network {\n    connect = [\"a..b:80\"]\n  }\n}",
+			summary: "Invalid destination", line: 3, detail: `the host name "a..b" has an empty label`,
+		},
+		{
 			name:    "a network entry with an unmasked prefix",
 			src:     "sandbox \"s\" {\n  network {\n    connect = [\"192.168.1.1/24:80\"]\n  }\n}",
 			summary: "Invalid destination", line: 3, detail: `Did you mean "192.168.1.0/24"?`,

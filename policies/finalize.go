@@ -41,12 +41,7 @@ func (l *layer) impliedRules(lim Limits) []Rule {
 			Allow: true, DeclRange: l.connect.Range})
 	}
 	for _, d := range l.connect.V {
-		r := Rule{Name: "network.connect", Operations: []string{KindConnect, KindSend},
-			Addresses: d.prefixes, Networks: []string{d.network}, Allow: true, DeclRange: d.Range}
-		if d.port != 0 {
-			r.Ports = []uint16{d.port}
-		}
-		rules = append(rules, r)
+		rules = append(rules, d.rule("network.connect"))
 	}
 	if lim.Processes != 0 {
 		rules = append(rules, Rule{Name: "process.fork", Operations: []string{KindFork},

@@ -176,7 +176,7 @@ func TestLoadInline(t *testing.T) {
 				for _, r := range p.Rules {
 					names = append(names, r.Name)
 				}
-				if !slices.Equal(names, []string{"mine", "filesystem", "clocks", "threads"}) {
+				if !slices.Equal(names, []string{"mine", "filesystem", "unix-sockets", "clocks", "threads"}) {
 					t.Errorf("rules = %v", names)
 				}
 			},
@@ -191,7 +191,7 @@ func TestLoadInline(t *testing.T) {
 				}
 			}`,
 			check: func(t *testing.T, p *Policy) {
-				if len(p.Rules) != 3 || p.Rules[0].Name != "clocks" || p.Rules[0].Allow {
+				if len(p.Rules) != 4 || p.Rules[0].Name != "clocks" || p.Rules[0].Allow {
 					t.Errorf("rules = %+v", p.Rules)
 				}
 			},

@@ -3,8 +3,8 @@ package policies
 import "fmt"
 
 // AllowConnect adds an outbound destination to an evaluated policy, as an
-// entry of its network block would ("HOST:PORT", "CIDR:PORT",
-// "udp:ADDR:PORT"): the allow rule goes after the policy's own rules, so a
+// entry of its network block would ("ADDR:PORT", "CIDR:PORT",
+// "NAME:PORT", "udp:ADDR:PORT"; a name is resolved by Resolve): the allow rule goes after the policy's own rules, so a
 // deny rule of the policy still wins. It is how `gaol run --allow-connect`
 // widens a policy from the command line.
 func AllowConnect(p *Policy, dest string) error {
@@ -15,12 +15,7 @@ func AllowConnect(p *Policy, dest string) error {
 	if len(p.Network.Connect) == 0 {
 		p.Rules = append(p.Rules, Rule{Name: "--allow-connect", Operations: []string{KindSocket}, Allow: true})
 	}
-	r := Rule{Name: "--allow-connect", Operations: []string{KindConnect, KindSend},
-		Addresses: d.prefixes, Networks: []string{d.network}, Allow: true}
-	if d.port != 0 {
-		r.Ports = []uint16{d.port}
-	}
-	p.Rules = append(p.Rules, r)
+	p.Rules = append(p.Rules, d.rule("--allow-connect"))
 	p.Network.Connect = append(p.Network.Connect, dest)
 	return nil
 }

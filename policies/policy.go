@@ -132,5 +132,5 @@ type Process struct {
 // Policy.Rules holds the rules these settings imply ("network.socket",
 // "network.connect").
 type Network struct {
-	Connect []string // allowed outbound destinations, "ADDR:PORT", "CIDR:PORT" or "localhost:PORT"; PORT may be "*"
+	Connect []string // allowed outbound destinations, "ADDR:PORT", "CIDR:PORT", "localhost:PORT" or "NAME:PORT" (see Resolve); PORT may be "*"
 }

@@ -19,6 +19,7 @@ type Rule struct {
 	Syscalls   []string       // syscall names (Op.Syscall), any of
 	Paths      []*Glob        // the operation's guest path matches any of
 	Addresses  []netip.Prefix // the operation's address is in any of (IPv4-mapped addresses are unmapped)
+	Host       string         // a connect entry's host name: Addresses are what it resolved to (Policy.Resolve); unresolved, the rule matches nothing
 	Ports      []uint16       // the operation's port is any of
 	Networks   []string       // the operation's Network ("tcp", "udp") is any of
 	Access     Access         // allow: the operation needs nothing outside it; deny: it needs any of it
@@ -48,7 +49,7 @@ func (r *Rule) matches(op *Op, kind string, cls Class) bool {
 	if len(r.Paths) > 0 && !r.pathMatches(op.Path) {
 		return false
 	}
-	if len(r.Addresses) > 0 || len(r.Ports) > 0 {
+	if len(r.Addresses) > 0 || len(r.Ports) > 0 || r.Host != "" {
 		return r.addrMatches(op.Addr)
 	}
 	return true
@@ -86,7 +87,7 @@ func (r *Rule) addrMatches(ap netip.AddrPort) bool {
 		return false
 	}
 	if len(r.Addresses) == 0 {
-		return true
+		return r.Host == "" // a name that has not been resolved allows nothing
 	}
 	addr := ap.Addr().Unmap()
 	for _, p := range r.Addresses {

@@ -99,6 +99,9 @@ func (a *Rule) coversPaths(b *Rule) bool {
 }
 
 func (a *Rule) coversAddrs(b *Rule) bool {
+	if a.Host != "" {
+		return false // a name's addresses are known only when a run starts
+	}
 	if len(a.Addresses) == 0 {
 		// An address criterion also needs an address; ports alone do too.
 		return len(a.Ports) == 0 || len(b.Addresses) > 0 || len(b.Ports) > 0

@@ -53,7 +53,7 @@ func TestTestdataPolicies(t *testing.T) {
 				for _, r := range p.Rules {
 					names = append(names, r.Name)
 				}
-				if !slices.Equal(names, []string{"child-hide-sub", "base-deny-data-writes", "filesystem", "clocks", "threads"}) {
+				if !slices.Equal(names, []string{"child-hide-sub", "base-deny-data-writes", "filesystem", "unix-sockets", "clocks", "threads"}) {
 					t.Errorf("rule order = %v", names)
 				}
 				d := p.Decide(Op{Kind: KindStat, Path: "/data/sub/.hidden", Access: AccessRead})

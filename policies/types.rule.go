@@ -139,6 +139,10 @@ func (b *ruleBlock) decodeAddresses(e *evaluator) []netip.Prefix {
 			out = append(out, d.prefixes...)
 			continue
 		}
+		if looksLikeName(x.Value) {
+			e.add(diagError(x.Range, "Invalid address", fmt.Sprintf("The address %q is a host name. Rules match the addresses of operations; a host name may appear only in network.connect, which resolves it when the run starts.", x.Value)))
+			continue
+		}
 		p, err := parsePrefix(x.Value)
 		if err != nil {
 			e.add(diagError(x.Range, "Invalid address", fmt.Sprintf("The address %q is invalid: %s", x.Value, sentence(err.Error()))))

@@ -97,6 +97,9 @@ func networkWarnings(l *layer) hcl.Diagnostics {
 }
 
 func prefixList(d destination) string {
+	if d.host != "" {
+		return fmt.Sprintf("the addresses %s resolves to when the run starts", d.host)
+	}
 	s := ""
 	for i, p := range d.prefixes {
 		if i > 0 {

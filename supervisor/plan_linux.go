@@ -74,6 +74,9 @@ func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
 		}
 		p.mounts = append(p.mounts, vm)
 	}
+	if len(pol.Network.Connect) > 0 {
+		p.mounts = addEtcView(p.mounts, r.names)
+	}
 	// The shadow tmpfs holds one empty directory per virtual directory the
 	// guest opens; it is also the guest's kernel working directory.
 	p.guest.Tmpfs = append(p.guest.Tmpfs, guest.Tmpfs{Bytes: 64 << 10, Inodes: 4096})

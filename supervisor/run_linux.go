@@ -34,6 +34,9 @@ type Options struct {
 	Trace  io.Writer        // nil: no trace
 	Logger hclog.Logger     // nil: no log
 	Tuning Tuning
+	// Lookup resolves the host names of the policy's connect entries when
+	// the run starts; nil: net.DefaultResolver.
+	Lookup policies.LookupFunc
 }
 
 // Tuning holds knobs of the notify loop that benchmarks compare. The zero
@@ -68,6 +71,7 @@ func Run(ctx context.Context, o Options) *Result {
 
 type runner struct {
 	o      Options
+	names  []policies.ResolvedName // the policy's host names, resolved at the start
 	log    hclog.Logger
 	start  time.Time
 	lim    *limiter
@@ -89,6 +93,9 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	}
 	if err := seccomp.CheckSizes(); err != nil {
 		return fmt.Errorf("seccomp user notification is not available: %w", err)
+	}
+	if err := r.resolveNames(ctx); err != nil {
+		return err
 	}
 	// The guest stub starts first, so that its start-up overlaps with the
 	// planning below (interpreter discovery, mounts).

@@ -38,6 +38,7 @@ type sockaddr struct {
 	family uint16
 	addr   netip.AddrPort // AF_INET, AF_INET6
 	path   string         // AF_UNIX; "@name" for the abstract namespace
+	held   int            // AF_UNIX after checkUnix: O_PATH fd of the socket raw names; 0 for none
 }
 
 func (c *call) readSockaddr(ptr uint64, length int) (*sockaddr, error) {
@@ -114,10 +115,10 @@ func socketNetwork(fd int) string {
 }
 
 // checkAddr asks the policy about an address; unix sockets are allowed
-// only where the policy mounts them (below).
+// only where the policy mounts them (checkUnix). The caller releases sa.
 func (c *call) checkAddr(kind string, sa *sockaddr, network string) (reply, bool) {
 	if sa.family == unix.AF_UNIX {
-		return deny(unix.EACCES, "network: unix sockets of the host are not reachable"), false
+		return c.checkUnix(kind, sa)
 	}
 	d := c.s.policy.Decide(policies.Op{Kind: kind, Syscall: c.ev.Syscall, Addr: sa.addr, Network: network})
 	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
@@ -161,6 +162,7 @@ func sysConnect(c *call) reply {
 	// the notify loop goes on.
 	return c.async(func() reply {
 		defer unix.Close(our)
+		defer sa.release()
 		if err := rawConnect(our, sa.raw); err != nil {
 			return fail(err)
 		}
@@ -174,6 +176,7 @@ func sysBind(c *call) reply {
 		return r
 	}
 	defer unix.Close(our)
+	defer sa.release()
 	if err := rawBind(our, sa.raw); err != nil {
 		return fail(err)
 	}
@@ -203,11 +206,13 @@ func sysSendto(c *call) reply {
 	data := make([]byte, n)
 	if err := readMem(c.tid, c.arg(1), data); err != nil {
 		unix.Close(our)
+		sa.release()
 		return fail(err)
 	}
 	flags := int(c.arg(3))
 	return c.async(func() reply {
 		defer unix.Close(our)
+		defer sa.release()
 		sent, err := rawSendto(our, data, flags, sa.raw)
 		if err != nil {
 			return fail(err)

@@ -66,11 +66,13 @@ func (c *call) sendmsgCopy() reply {
 	oob, passed, err := c.translateRights(control)
 	if err != nil {
 		unix.Close(our)
+		sa.release()
 		return fail(err)
 	}
 	flags := int(c.arg(2))
 	return c.async(func() reply {
 		defer unix.Close(our)
+		defer sa.release()
 		defer closeAll(passed)
 		var to []byte
 		if sa != nil {

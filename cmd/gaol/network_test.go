@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestAllowConnectWidensThePolicyToOneDestination(t *testing.T) {
@@ -72,4 +75,58 @@ for label, addr in [("allowed", %q), ("other", %q)]:
 	if r.status != 125 || !strings.Contains(r.stderr, "--allow-connect") {
 		t.Errorf("a bad destination: status %d, stderr %q", r.status, r.stderr)
 	}
+}
+
+func TestAllowConnectResolvesAHostNameWhenTheRunStarts(t *testing.T) {
+	requireSandbox(t)
+	name, addr := offlineLoopbackName(t)
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var hits atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			hits.Add(1)
+			c.Write([]byte("hi"))
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	code := fmt.Sprintf(`
+import socket
+print(socket.create_connection((%q, %s), timeout=5).recv(2).decode())
+`, name, port)
+	r := cli{args: gaolRun([]string{"--allow-connect", name + ":" + port}, "-c", code)}.run(t)
+	if r.status != 0 || strings.TrimSpace(r.stdout) != "hi" || hits.Load() != 1 {
+		t.Errorf("status %d, stdout %q, %d connections; want the name's listener reached once\n%s", r.status, r.stdout, hits.Load(), r.stderr)
+	}
+	r = cli{args: gaolRun([]string{"--allow-connect", "nowhere.invalid:80"}, "-c", "print('RAN')")}.run(t)
+	if r.status != 125 || r.stdout != "" || !strings.Contains(r.stderr, `gaol: network: connect entry "nowhere.invalid:80" (--allow-connect): cannot resolve nowhere.invalid`) {
+		t.Errorf("an unknown name: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
+	}
+}
+
+// offlineLoopbackName is a host name the host resolves to a loopback
+// address without a DNS server (its own name, from /etc/hosts), or skips.
+func offlineLoopbackName(t *testing.T) (string, string) {
+	name, err := os.Hostname()
+	if err != nil {
+		t.Skipf("no host name: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip4", name)
+	for _, a := range addrs {
+		if a.IsLoopback() {
+			return name, a.String()
+		}
+	}
+	t.Skipf("the host name %q does not resolve to a loopback address offline (%v, %v): the test would need DNS", name, addrs, err)
+	return "", ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,12 +32,36 @@ func TestRunsAsAnOrdinaryUser(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	// A host unix socket an ordinary user may write to, in a directory
+	// the guest gets read-write.
+	sockDir := filepath.Join(dir, "sock")
+	if err := os.Mkdir(sockDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("unix", filepath.Join(sockDir, "s.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	os.Chmod(filepath.Join(sockDir, "s.sock"), 0o666)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("hi"))
+			c.Close()
+		}
+	}()
 	for _, c := range []struct {
 		name string
 		args []string
 		want string
 		code int
 	}{
+		{"a unix socket in a --rw mount is reachable", []string{"run", "--rw", sockDir + ":/sock", "--", "/usr/bin/python3", "-c",
+			"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect('/sock/s.sock')\nprint('got', s.recv(2).decode())"}, "got hi", 0},
 		{"the standard library runs", []string{"run", "--", "/usr/bin/python3", "-c", "import json, sqlite3, tempfile, os; print('ok', os.getuid())"}, "ok 1000", 0},
 		{"a CPU budget stops a busy loop", []string{"run", "--cpu", "1s", "--", "/usr/bin/python3", "-c", "while True: pass"}, "", 124},
 		{"a thread bomb stops at the tasks budget", []string{"run", "--", "/usr/bin/python3", "-c",

@@ -10,8 +10,9 @@ sandbox "python-net" {
   description = "python that may connect to 127.0.0.1:8080 and nowhere else."
 
   network {
-    # ADDRESS:PORT or CIDR:PORT; "*" as the port allows any port.
-    # Names are not resolved: the guest has no DNS.
+    # ADDRESS:PORT, CIDR:PORT or NAME:PORT; "*" as the port allows any
+    # port. A name is resolved by gaol once, when the run starts, and the
+    # guest finds it in its /etc/hosts: the guest has no DNS of its own.
     connect = ["127.0.0.1:8080"]
   }
 

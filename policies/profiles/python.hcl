@@ -93,6 +93,16 @@ sandbox "python" {
     action = "allow"
   }
 
+  # Unix sockets by path: a connect (or a datagram sent) to a socket that
+  # a writable host mount shows. Like a file, the socket must be mounted,
+  # and the connect is a write to it; abstract sockets stay unreachable.
+  rule "unix-sockets" {
+    operations = ["connect", "send"]
+    paths      = ["/**"]
+    access     = ["write"]
+    action     = "allow"
+  }
+
   # Clocks and sleeps, answered as the time block says.
   rule "clocks" {
     class  = "time"

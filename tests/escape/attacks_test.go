@@ -54,7 +54,7 @@ var attacks = []attack{
 	{name: "scm_rights", want: wantDone,
 		what: "fds passed to itself over socketpairs (SCM_RIGHTS) open nothing beyond what the guest already had"},
 	{name: "unix_sockets", want: wantDone,
-		what: "connect/sendto/bind to the host's abstract and filesystem unix listeners fail; neither accepted anything"},
+		what: "connect/sendto/bind to the host's abstract and filesystem unix listeners, also through symlinks in /tmp, fail; neither accepted anything"},
 	{name: "network", want: wantDone,
 		what: "TCP, TCP Fast Open, UDP, sendmsg/sendmmsg to the host's loopback listeners and raw/packet/netlink/vsock sockets fail; nothing arrived"},
 	{name: "network_listen", want: wantDone, prepare: withNetworkPolicy,

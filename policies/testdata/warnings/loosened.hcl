@@ -20,7 +20,7 @@ sandbox "loose" {
   }
 
   network {
-    connect = ["0.0.0.0/0:*", "localhost:8080"]
+    connect = ["0.0.0.0/0:*", "localhost:8080", "api.example.internal:443"]
   }
 
   process {

@@ -1,7 +1,8 @@
 # Attack: unix sockets to host listeners. connect() and sendto() to the
 # host's abstract listener "\0NAME" (abstract sockets belong to a network
 # namespace) and to the host's filesystem socket by its host path; bind()
-# of abstract and filesystem names; a raw connect through ctypes.
+# of abstract and filesystem names; symlinks in /tmp to the host socket;
+# a raw connect through ctypes.
 # Host-side check: neither host listener (abstract or filesystem) accepted
 # a connection.
 import ctypes
@@ -32,6 +33,23 @@ for name in ("\0gaol-guest-bind", "/tmp/guest.sock", "\0" + ABSTRACT):
     except OSError as e:
         ok(f"bind {name!r}: {ename(e.errno)}")
     s.close()
+
+# Symlinks the guest makes in its own /tmp to the host's socket: gaol
+# resolves them in the guest's tree, where the host path does not exist.
+for i, target in enumerate([UNIX_SOCK, "../" * 16 + UNIX_SOCK.lstrip("/")]):
+    link = f"/tmp/to-host-{i}.sock"
+    os.symlink(target, link)
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_UNIX, kind)
+        try:
+            if kind == socket.SOCK_DGRAM:
+                s.sendto(b"x", link)
+            else:
+                s.connect(link)
+            violation(f"unix {kind!r} reached the host socket through {link} -> {target}")
+        except OSError as e:
+            ok(f"unix {kind.name} through {link} -> {target!r}: {ename(e.errno)}")
+        s.close()
 
 # A raw connect with a hand-built sockaddr_un.
 libc = ctypes.CDLL(None, use_errno=True)
