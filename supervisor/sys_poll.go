@@ -16,15 +16,7 @@ import (
 // them as it does sleeps: a wait that would not return at once returns 0
 // (timed out) at once and advances the clock by its timeout. A wait that
 // would return at once, and every wait the supervisor has nothing to decide
-// about, is left to the kernel.
-//
-// Letting the kernel run the call (SECCOMP_USER_NOTIF_FLAG_CONTINUE) is
-// sound here although the kernel then reads the guest's memory again (the
-// timeout, the pollfd array, the fd sets, the signal mask): the supervisor
-// checks nothing in that memory for security. What it reads decides only
-// whether the guest's own wait passes in virtual or in real time; a guest
-// thread that changes it in between can only make its own wait real, which
-// a wait without a timeout already is (bounded by the wall-time limit).
+// about, is left to the kernel (leftToKernel).
 
 // maxWaitFDs bounds the fds one readiness check examines (one pidfd_getfd
 // each). A wait on more (or select's nfds above FD_SETSIZE) is left to the
@@ -130,8 +122,18 @@ func sysEpollPwait2(c *call) reply {
 }
 
 // leftToKernel lets the kernel run a wait as the guest made it: it waits
-// in real time, or answers at once. See the file comment for why a
-// continue is sound here.
+// in real time, or answers at once.
+//
+// SECCOMP_USER_NOTIF_FLAG_CONTINUE is sound here, and only here among calls
+// whose decision read guest memory, although the kernel then reads that
+// memory again (the timeout, the pollfd array, the fd sets, the signal
+// mask): the supervisor checks nothing in it for security, and no pointer
+// it read grants or refuses anything. What it read decides only whether
+// the guest's own wait passes in virtual or in real time; a guest thread
+// that changes that memory in between can only make its own wait real (or
+// fail it), which a wait without a timeout already is, bounded by the
+// wall-time limit. The fds are the guest's own, polled in the guest's own
+// namespaces by the kernel either way.
 func leftToKernel(why string) reply { return allow("time: " + why + ", left to the kernel") }
 
 // timedWait is the decision shared by the poll family once the timeout is
