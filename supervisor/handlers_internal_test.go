@@ -1,9 +1,8 @@
 package supervisor
 
 import (
-	"time"
-
 	"testing"
+	"time"
 
 	"github.com/gaol-sandbox/gaol/supervisor/seccomp"
 )
