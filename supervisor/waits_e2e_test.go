@@ -74,6 +74,12 @@ func TestVirtualTimeWaits(t *testing.T) {
 			syscall: "epoll_wait", action: "allow", rule: "time: an event ready, left to the kernel",
 		},
 		{
+			name:    "an edge-triggered event survives the readiness check",
+			code:    `os.write(w, b"x"); ep = select.epoll(); ep.register(r, select.EPOLLIN | select.EPOLLET); print(ep.poll(5) == [(r, select.EPOLLIN)])`,
+			stdout:  "True\nat once\n",
+			syscall: "epoll_wait", action: "allow", rule: "time: an event ready, left to the kernel",
+		},
+		{
 			name:    "select on a pipe with only its write end ready reports it writable",
 			code:    `print(select.select([r], [w], [], 5) == ([], [w], []))`,
 			stdout:  "True\nat once\n",
