@@ -32,6 +32,10 @@ type Config struct {
 	// the exec, allowing only LandlockExec paths to be executed and read.
 	Landlock     bool
 	LandlockExec []string
+	// VirtualTime installs the filter variant for a virtual clock
+	// (seccomp.WithVirtualTime): waits with a timeout go to the
+	// supervisor instead of the kernel's fast path.
+	VirtualTime bool
 	// Tmpfs lists the in-memory filesystems stage init creates (scratch
 	// mounts and the shadow of virtual directories), in order. Their fds
 	// go to the supervisor in one MsgMounts packet.

@@ -46,7 +46,11 @@ func confineAndFork(cfg *Config, listener chan<- int) (int, error) {
 	if err := confine(cfg); err != nil {
 		return 0, err
 	}
-	prog, err := seccomp.Build(seccomp.Table())
+	table := seccomp.Table()
+	if cfg.VirtualTime {
+		table = seccomp.WithVirtualTime(table)
+	}
+	prog, err := seccomp.Build(table)
 	if err != nil {
 		return 0, fmt.Errorf("cannot build the seccomp filter: %w", err)
 	}

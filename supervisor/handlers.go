@@ -41,6 +41,9 @@ var byName = map[string]handler{
 	"clock_gettime": sysClockGettime, "clock_getres": sysTimeReal, "clock_nanosleep": sysClockNanosleep,
 	"gettimeofday": sysGettimeofday, "time": sysTime, "nanosleep": sysNanosleep,
 	"clock_settime": denyPerm, "settimeofday": denyPerm,
+	// Timed waits reach the supervisor only with a virtual clock.
+	"poll": sysPoll, "ppoll": sysPpoll, "select": sysSelect, "pselect6": sysPselect6,
+	"epoll_wait": sysEpollWait, "epoll_pwait": sysEpollPwait, "epoll_pwait2": sysEpollPwait2,
 }
 
 // handlers is byName indexed by syscall number.

@@ -48,6 +48,30 @@ func writeMem(pid int, addr uint64, buf []byte) error {
 	return nil
 }
 
+// zeroMemEach writes size zero bytes at each of addrs of process pid, in
+// one process_vm_writev: scattered fields such as the revents of a pollfd
+// array, leaving the bytes between them alone. len(addrs) must not exceed
+// IOV_MAX (1024), the kernel's limit on one call's iovecs.
+func zeroMemEach(pid int, addrs []uint64, size int) error {
+	if len(addrs) == 0 || size == 0 {
+		return nil
+	}
+	zeros := make([]byte, size*len(addrs))
+	local := []unix.Iovec{{Base: &zeros[0], Len: uint64(len(zeros))}}
+	remote := make([]unix.RemoteIovec, len(addrs))
+	for i, a := range addrs {
+		if a == 0 {
+			return unix.EFAULT
+		}
+		remote[i] = unix.RemoteIovec{Base: uintptr(a), Len: size}
+	}
+	n, err := unix.ProcessVMWritev(pid, local, remote, 0)
+	if err != nil || n != len(zeros) {
+		return unix.EFAULT
+	}
+	return nil
+}
+
 // readString reads a NUL-terminated string of at most max bytes (NUL
 // included) at addr, a page at a time so that a string ending just before
 // an unmapped page is still read.

@@ -91,6 +91,9 @@ func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
 	p.guest.Path = r.o.Path
 	p.guest.Argv = r.o.Argv
 	p.guest.Env = envList(pol.Env)
+	// Only a virtual clock fast-forwards waits (as it does sleeps); every
+	// other mode keeps the poll family on the kernel's fast path.
+	p.guest.VirtualTime = pol.Time.Mode == policies.TimeVirtual
 	p.rlimits = rlimits(pol.Limits)
 	p.layers = []string{"seccomp-user-notify", "user-namespace", "pid-namespace", "ipc-namespace", "uts-namespace", "mount-namespace"}
 	if p.newNet {

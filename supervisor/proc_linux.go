@@ -94,7 +94,13 @@ func (ps *procs) closeAll() {
 	}
 }
 
-type status struct{ tgid, ppid, nspid int }
+type status struct {
+	tgid, ppid, nspid int
+	fdSize            int // FDSize: the room in the fd table (select's max_fds)
+	// pending are the signals pending for the thread or its process
+	// (SigPnd | ShdPnd), bit sig-1 for signal sig, as in a sigset_t.
+	pending uint64
+}
 
 func readStatus(tid int) (status, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", tid))
@@ -120,6 +126,11 @@ func readStatus(tid int) (status, error) {
 			st.ppid, _ = strconv.Atoi(fields[0])
 		case "NStgid":
 			st.nspid, _ = strconv.Atoi(fields[len(fields)-1])
+		case "FDSize":
+			st.fdSize, _ = strconv.Atoi(fields[0])
+		case "SigPnd", "ShdPnd":
+			set, _ := strconv.ParseUint(fields[0], 16, 64)
+			st.pending |= set
 		}
 	}
 	if st.tgid == 0 {

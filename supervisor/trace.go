@@ -39,6 +39,7 @@ type Args struct {
 	Target  int      `json:"target,omitempty"`   // kill family: the pid as the guest named it
 	Request string   `json:"request,omitempty"`  // ioctl, prctl: the request's name or number
 	Length  uint64   `json:"length,omitempty"`   // mmap
+	Timeout string   `json:"timeout,omitempty"`  // poll family: the wait's timeout ("5s", "none", "invalid")
 }
 
 // tracer writes events as JSON lines. A nil *tracer traces nothing.

@@ -66,6 +66,8 @@ func TestRunsAsAnOrdinaryUser(t *testing.T) {
 		{"a CPU budget stops a busy loop", []string{"run", "--cpu", "1s", "--", "/usr/bin/python3", "-c", "while True: pass"}, "", 124},
 		{"a thread bomb stops at the tasks budget", []string{"run", "--", "/usr/bin/python3", "-c",
 			"import threading, time\nthreading.stack_size(65536)\nn = 0\ntry:\n    while True:\n        threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    print('refused after', n)"}, "refused after", 0},
+		{"virtual time fast-forwards a select (fd copies, /proc status)", []string{"run", "--time", "virtual", "--", "/usr/bin/python3", "-c",
+			"import os, select, time\nr, w = os.pipe()\nt = time.monotonic()\nprint(select.select([r], [], [], 5), time.monotonic() - t >= 5)\nos.write(w, b'x')\nprint(select.select([r], [], [], 5)[0] == [r])"}, "([], [], []) True\nTrue", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(bin, c.args...)

@@ -188,6 +188,10 @@ func validateRow(s Syscall) error {
 		return fmt.Errorf("class %v cannot carry errno %v", s.Class, s.Errno)
 	case len(s.ArgAllow) > 0 && s.Class != Notify:
 		return fmt.Errorf("class %v cannot have argument conditions, only notify", s.Class)
+	case s.Timeout != nil && s.Class != Allow && s.Class != Notify:
+		return fmt.Errorf("class %v never waits, it cannot have a timeout", s.Class)
+	case s.Timeout != nil && s.Timeout.Arg > 5:
+		return fmt.Errorf("timeout in argument %d: syscalls have arguments 0 to 5", s.Timeout.Arg)
 	}
 	for _, c := range s.ArgAllow {
 		if err := validateCond(c); err != nil {

@@ -57,6 +57,22 @@ type Syscall struct {
 	// alternatives: the call is allowed when any one of them holds, and goes
 	// to the supervisor otherwise. Only Notify rows may have them.
 	ArgAllow []ArgCond
+	// Timeout, when non-nil, marks a syscall that can wait with a timeout
+	// in the kernel (the poll family) and says where the timeout is. Such a
+	// row is Allow in the table; WithVirtualTime turns it into Notify for
+	// runs whose clock is virtual, since the kernel would wait in real time.
+	Timeout *Timeout
+}
+
+// Timeout is where a waiting syscall takes its timeout. The zero value is
+// an int of milliseconds in argument 0.
+type Timeout struct {
+	Arg uint32 // the timeout's argument index, 0 to 5
+	// Pointer: the argument points to a struct timespec or timeval in the
+	// caller's memory, NULL meaning no timeout (select, pselect6, ppoll,
+	// epoll_pwait2). Otherwise it is an int of milliseconds, negative
+	// meaning no timeout (poll, epoll_wait, epoll_pwait).
+	Pointer bool
 }
 
 // ArgCond is one condition on one 64-bit syscall argument. The zero value is

@@ -25,11 +25,21 @@ func indexRows(rs []Syscall) []int16 {
 // may change (for instance to pass a stricter table to Build). On any other
 // platform it returns nil, which Build rejects.
 func Table() []Syscall {
-	out := slices.Clone(rows)
-	for i := range out {
-		out[i].ArgAllow = slices.Clone(out[i].ArgAllow)
+	out := make([]Syscall, len(rows))
+	for i, r := range rows {
+		out[i] = r.clone()
 	}
 	return out
+}
+
+// clone returns a copy of s that shares no memory with it.
+func (s Syscall) clone() Syscall {
+	s.ArgAllow = slices.Clone(s.ArgAllow)
+	if s.Timeout != nil {
+		t := *s.Timeout
+		s.Timeout = &t
+	}
+	return s
 }
 
 // Lookup returns the table row for syscall number nr in constant time. It
@@ -40,7 +50,5 @@ func Lookup(nr uint32) (Syscall, bool) {
 	if uint64(nr) >= uint64(len(byNr)) || byNr[nr] < 0 {
 		return Syscall{}, false
 	}
-	s := rows[byNr[nr]]
-	s.ArgAllow = slices.Clone(s.ArgAllow)
-	return s, true
+	return rows[byNr[nr]].clone(), true
 }

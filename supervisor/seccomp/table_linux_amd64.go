@@ -33,6 +33,10 @@ const (
 //     process, and anything not argued to be harmless (deny by default).
 //   - Errno: calls never useful to a guest, refused in the kernel.
 //   - Kill: no row; wrong ABIs are killed by the filter's prologue.
+//
+// The poll family carries a Timeout: it is on the fast path, but a run
+// with a virtual clock sends its timed waits to the supervisor
+// (WithVirtualTime).
 var rows = []Syscall{
 	{Nr: 0, Name: "read", Class: Allow},
 	{Nr: 1, Name: "write", Class: Allow},
@@ -44,7 +48,7 @@ var rows = []Syscall{
 	// and glibc issues newfstatat(fd, "", AT_EMPTY_PATH) for it anyway.
 	{Nr: 5, Name: "fstat", Class: Notify},
 	{Nr: 6, Name: "lstat", Class: Notify},
-	{Nr: 7, Name: "poll", Class: Allow},
+	{Nr: 7, Name: "poll", Class: Allow, Timeout: &Timeout{Arg: 2}},
 	{Nr: 8, Name: "lseek", Class: Allow},
 	// Mappings of 16 MiB and more go to the supervisor, which ends the run
 	// at the memory budget instead of letting RLIMIT_AS turn it into a
@@ -65,7 +69,7 @@ var rows = []Syscall{
 	{Nr: 20, Name: "writev", Class: Allow},
 	{Nr: 21, Name: "access", Class: Notify},
 	{Nr: 22, Name: "pipe", Class: Allow},
-	{Nr: 23, Name: "select", Class: Allow},
+	{Nr: 23, Name: "select", Class: Allow, Timeout: &Timeout{Arg: 4, Pointer: true}},
 	{Nr: 24, Name: "sched_yield", Class: Allow},
 	{Nr: 25, Name: "mremap", Class: Notify, ArgAllow: []ArgCond{
 		{Arg: 2, Op: OpLess, Value: MmapNotifyThreshold},
@@ -303,7 +307,7 @@ var rows = []Syscall{
 	{Nr: 229, Name: "clock_getres", Class: Notify},
 	{Nr: 230, Name: "clock_nanosleep", Class: Notify},
 	{Nr: 231, Name: "exit_group", Class: Allow},
-	{Nr: 232, Name: "epoll_wait", Class: Allow},
+	{Nr: 232, Name: "epoll_wait", Class: Allow, Timeout: &Timeout{Arg: 3}},
 	{Nr: 233, Name: "epoll_ctl", Class: Allow},
 	{Nr: 234, Name: "tgkill", Class: Notify},
 	{Nr: 235, Name: "utimes", Class: Notify},
@@ -343,8 +347,8 @@ var rows = []Syscall{
 	{Nr: 267, Name: "readlinkat", Class: Notify},
 	{Nr: 268, Name: "fchmodat", Class: Notify},
 	{Nr: 269, Name: "faccessat", Class: Notify},
-	{Nr: 270, Name: "pselect6", Class: Allow},
-	{Nr: 271, Name: "ppoll", Class: Allow},
+	{Nr: 270, Name: "pselect6", Class: Allow, Timeout: &Timeout{Arg: 4, Pointer: true}},
+	{Nr: 271, Name: "ppoll", Class: Allow, Timeout: &Timeout{Arg: 2, Pointer: true}},
 	{Nr: 272, Name: "unshare", Class: Errno, Errno: unix.EPERM},
 	{Nr: 273, Name: "set_robust_list", Class: Allow},
 	{Nr: 274, Name: "get_robust_list", Class: Allow},
@@ -354,7 +358,7 @@ var rows = []Syscall{
 	{Nr: 278, Name: "vmsplice", Class: Notify},
 	{Nr: 279, Name: "move_pages", Class: Notify},
 	{Nr: 280, Name: "utimensat", Class: Notify},
-	{Nr: 281, Name: "epoll_pwait", Class: Allow},
+	{Nr: 281, Name: "epoll_pwait", Class: Allow, Timeout: &Timeout{Arg: 3}},
 	{Nr: 282, Name: "signalfd", Class: Allow},
 	{Nr: 283, Name: "timerfd_create", Class: Allow},
 	{Nr: 284, Name: "eventfd", Class: Allow},
@@ -435,7 +439,7 @@ var rows = []Syscall{
 	{Nr: 438, Name: "pidfd_getfd", Class: Notify},
 	{Nr: 439, Name: "faccessat2", Class: Notify},
 	{Nr: 440, Name: "process_madvise", Class: Errno, Errno: unix.EPERM},
-	{Nr: 441, Name: "epoll_pwait2", Class: Allow},
+	{Nr: 441, Name: "epoll_pwait2", Class: Allow, Timeout: &Timeout{Arg: 3, Pointer: true}},
 	{Nr: 442, Name: "mount_setattr", Class: Errno, Errno: unix.EPERM},
 	{Nr: 443, Name: "quotactl_fd", Class: Errno, Errno: unix.EPERM},
 	{Nr: 444, Name: "landlock_create_ruleset", Class: Errno, Errno: unix.EPERM},

@@ -48,6 +48,13 @@ func TestTableIsComplete(t *testing.T) {
 			}
 		}
 	})
+	t.Run("only allow rows carry a timeout: the fast path is what virtual time takes away", func(t *testing.T) {
+		for _, s := range table {
+			if s.Timeout != nil && s.Class != Allow {
+				t.Errorf("%s: class %v has a timeout", s.Name, s.Class)
+			}
+		}
+	})
 	t.Run("the table builds", func(t *testing.T) {
 		if _, err := Build(table); err != nil {
 			t.Error(err)
@@ -114,6 +121,58 @@ func TestTableClasses(t *testing.T) {
 	})
 }
 
+// TestTimedWaits states where each waiting syscall takes its timeout
+// (poll(2), select(2), epoll_wait(2)); the supervisor's handlers decode the
+// same arguments.
+func TestTimedWaits(t *testing.T) {
+	want := map[string]Timeout{
+		"poll":         {Arg: 2},
+		"ppoll":        {Arg: 2, Pointer: true},
+		"select":       {Arg: 4, Pointer: true},
+		"pselect6":     {Arg: 4, Pointer: true},
+		"epoll_wait":   {Arg: 3},
+		"epoll_pwait":  {Arg: 3},
+		"epoll_pwait2": {Arg: 3, Pointer: true},
+	}
+	for _, s := range Table() {
+		w, timed := want[s.Name]
+		switch {
+		case timed && s.Timeout == nil:
+			t.Errorf("%s: no timeout, want %+v", s.Name, w)
+		case timed && *s.Timeout != w:
+			t.Errorf("%s: timeout %+v, want %+v", s.Name, *s.Timeout, w)
+		case !timed && s.Timeout != nil:
+			t.Errorf("%s: timeout %+v, but it is not one of the poll family", s.Name, *s.Timeout)
+		}
+	}
+}
+
+func TestWithVirtualTime(t *testing.T) {
+	table := Table()
+	virtual := WithVirtualTime(table)
+	if len(virtual) != len(table) {
+		t.Fatalf("WithVirtualTime has %d rows, the table %d", len(virtual), len(table))
+	}
+	for i, s := range table {
+		v := virtual[i]
+		if s.Timeout == nil {
+			if v.Class != s.Class || v.Errno != s.Errno || !slices.Equal(v.ArgAllow, s.ArgAllow) {
+				t.Errorf("%s changed without a timeout: %+v, was %+v", s.Name, v, s)
+			}
+			continue
+		}
+		if v.Class != Notify || !slices.Equal(v.ArgAllow, s.Timeout.Untimed()) {
+			t.Errorf("%s: %v with conditions %+v, want notify with %+v", s.Name, v.Class, v.ArgAllow, s.Timeout.Untimed())
+		}
+	}
+	if s, _ := Lookup(unix.SYS_POLL); s.Class != Allow {
+		t.Errorf("WithVirtualTime changed the table: poll is now %v", s.Class)
+	}
+	if _, err := Build(virtual); err != nil {
+		t.Errorf("the virtual-time table does not build: %v", err)
+	}
+}
+
 func TestLookup(t *testing.T) {
 	table := Table()
 	t.Run("finds every row by its number", func(t *testing.T) {
@@ -137,6 +196,11 @@ func TestLookup(t *testing.T) {
 		again, _ := Lookup(unix.SYS_CLONE)
 		if again.ArgAllow[0].Value != unix.CLONE_THREAD {
 			t.Errorf("changing a looked-up row changed the table: clone's condition is now %+v", again.ArgAllow[0])
+		}
+		p, _ := Lookup(unix.SYS_POLL)
+		p.Timeout.Arg = 5
+		if again, _ := Lookup(unix.SYS_POLL); again.Timeout.Arg != 2 {
+			t.Errorf("changing a looked-up row changed the table: poll's timeout is now argument %d", again.Timeout.Arg)
 		}
 		tab := Table()
 		tab[0].Class = Notify

@@ -209,7 +209,18 @@ func argVectors(s Syscall) [][6]uint64 {
 }
 
 func TestFilterMatchesTable(t *testing.T) {
-	table := Table()
+	for _, tab := range []struct {
+		name  string
+		table []Syscall
+	}{
+		{name: "default", table: Table()},
+		{name: "virtual time", table: WithVirtualTime(Table())},
+	} {
+		t.Run(tab.name, func(t *testing.T) { checkFilterMatches(t, tab.table) })
+	}
+}
+
+func checkFilterMatches(t *testing.T, table []Syscall) {
 	vm, _ := filterVM(t, table)
 	for _, s := range table {
 		t.Run(fmt.Sprintf("%s is %v", s.Name, s.Class), func(t *testing.T) {
@@ -241,6 +252,60 @@ func TestFilterMatchesTable(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVirtualTimeFilter shows the two variants of the filter side by side:
+// the poll family's timed waits are on the fast path unless the run's
+// clock is virtual, and even then a wait the registers show to be untimed
+// (zero or no timeout) stays in the kernel.
+func TestVirtualTimeFilter(t *testing.T) {
+	real, _ := filterVM(t, Table())
+	virtual, _ := filterVM(t, WithVirtualTime(Table()))
+	const (
+		ptr      = 0x7ffc0000
+		minusOne = 0xffff_ffff // int -1, zero-extended as a 32-bit mov leaves it
+	)
+	tests := []struct {
+		name          string
+		data          Data
+		real, virtual uint32
+	}{
+		{name: "poll with a 5 s timeout", data: x86(unix.SYS_POLL, ptr, 1, 5000), real: retAllow, virtual: retNotify},
+		{name: "poll with a zero timeout (busy poll)", data: x86(unix.SYS_POLL, ptr, 1, 0), real: retAllow, virtual: retAllow},
+		{name: "poll with no timeout (-1)", data: x86(unix.SYS_POLL, ptr, 1, minusOne), real: retAllow, virtual: retAllow},
+		{name: "poll with -1 sign-extended to 64 bits", data: x86(unix.SYS_POLL, ptr, 1, ^uint64(0)), real: retAllow, virtual: retAllow},
+		{name: "poll with a zero int but garbage in the upper half", data: x86(unix.SYS_POLL, ptr, 1, 7<<32), real: retAllow, virtual: retAllow},
+		{name: "poll with 1 ms and garbage in the upper half", data: x86(unix.SYS_POLL, ptr, 1, 7<<32|1), real: retAllow, virtual: retNotify},
+		{name: "epoll_wait with a 10 ms timeout", data: x86(unix.SYS_EPOLL_WAIT, 5, ptr, 1, 10), real: retAllow, virtual: retNotify},
+		{name: "epoll_wait with a zero timeout", data: x86(unix.SYS_EPOLL_WAIT, 5, ptr, 1, 0), real: retAllow, virtual: retAllow},
+		{name: "epoll_wait with no timeout", data: x86(unix.SYS_EPOLL_WAIT, 5, ptr, 1, minusOne), real: retAllow, virtual: retAllow},
+		{name: "epoll_pwait with a 10 ms timeout", data: x86(unix.SYS_EPOLL_PWAIT, 5, ptr, 1, 10, 0, 8), real: retAllow, virtual: retNotify},
+		{name: "epoll_pwait with a zero timeout", data: x86(unix.SYS_EPOLL_PWAIT, 5, ptr, 1, 0, 0, 8), real: retAllow, virtual: retAllow},
+		{name: "select with a timeval", data: x86(unix.SYS_SELECT, 4, ptr, 0, 0, ptr+128), real: retAllow, virtual: retNotify},
+		{name: "select without a timeval", data: x86(unix.SYS_SELECT, 4, ptr, 0, 0, 0), real: retAllow, virtual: retAllow},
+		{name: "pselect6 with a timespec", data: x86(unix.SYS_PSELECT6, 4, ptr, 0, 0, ptr+128, 0), real: retAllow, virtual: retNotify},
+		{name: "pselect6 without a timespec", data: x86(unix.SYS_PSELECT6, 4, ptr, 0, 0, 0, 0), real: retAllow, virtual: retAllow},
+		{name: "ppoll with a timespec", data: x86(unix.SYS_PPOLL, ptr, 1, ptr+128, 0, 8), real: retAllow, virtual: retNotify},
+		{name: "ppoll without a timespec", data: x86(unix.SYS_PPOLL, ptr, 1, 0, 0, 8), real: retAllow, virtual: retAllow},
+		{name: "epoll_pwait2 with a timespec", data: x86(unix.SYS_EPOLL_PWAIT2, 5, ptr, 1, ptr+128, 0, 8), real: retAllow, virtual: retNotify},
+		{name: "epoll_pwait2 without a timespec", data: x86(unix.SYS_EPOLL_PWAIT2, 5, ptr, 1, 0, 0, 8), real: retAllow, virtual: retAllow},
+		{name: "read is untouched", data: x86(unix.SYS_READ, 3, ptr, 1), real: retAllow, virtual: retAllow},
+		{name: "futex is untouched", data: x86(unix.SYS_FUTEX, ptr, 0, 1, ptr), real: retAllow, virtual: retAllow},
+		{name: "nanosleep goes to the supervisor in both", data: x86(unix.SYS_NANOSLEEP, ptr, 0), real: retNotify, virtual: retNotify},
+		{name: "clone of a process still goes to the supervisor", data: x86(unix.SYS_CLONE, uint64(unix.SIGCHLD)), real: retNotify, virtual: retNotify},
+		{name: "ptrace is still refused", data: x86(unix.SYS_PTRACE), real: retErrno(unix.EPERM), virtual: retErrno(unix.EPERM)},
+		{name: "a foreign arch is still killed", data: Data{Nr: unix.SYS_POLL, Arch: unix.AUDIT_ARCH_I386}, real: retKillProcess, virtual: retKillProcess},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := run(t, real, tt.data); got != tt.real {
+				t.Errorf("default filter(%+v) = %s, want %s", tt.data, verdict(got), verdict(tt.real))
+			}
+			if got := run(t, virtual, tt.data); got != tt.virtual {
+				t.Errorf("virtual-time filter(%+v) = %s, want %s", tt.data, verdict(got), verdict(tt.virtual))
+			}
+		})
+	}
 }
 
 func TestFilterHonoursKillRows(t *testing.T) {
@@ -387,6 +452,14 @@ func TestBuildRejectsInvalidTables(t *testing.T) {
 			for v := range uint64(60) {
 				r.ArgAllow = append(r.ArgAllow, ArgCond{Arg: 0, Op: OpEqual, Value: v})
 			}
+			return t
+		})},
+		{name: "a timeout on an errno row is refused", table: valid(func(t []Syscall) []Syscall {
+			row(t, "ptrace").Timeout = &Timeout{Arg: 2}
+			return t
+		})},
+		{name: "a timeout in argument 6 is refused", table: valid(func(t []Syscall) []Syscall {
+			row(t, "poll").Timeout = &Timeout{Arg: 6}
 			return t
 		})},
 		{name: "a condition without an operator is refused", table: valid(func(t []Syscall) []Syscall {
