@@ -37,7 +37,7 @@ func sysGetdents64(c *call) reply {
 	if count > 1<<20 {
 		count = 1 << 20
 	}
-	if entries, ok := c.s.fs.List(dir); ok {
+	if entries, ok := c.s.fs.List(c, dir); ok {
 		return c.listVirtual(our, entries, buf, count)
 	}
 	return c.listHost(our, dir, buf, count)

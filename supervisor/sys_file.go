@@ -185,7 +185,7 @@ func (c *call) resolveAt(dirfd int, p string, flags vfs.Flags) (*vfs.Loc, error)
 	}
 	// The VFS says where the walk failed: ".." , a symlink or a dirfd
 	// may have taken it outside every mount whatever the path's text.
-	loc, why, err := c.s.fs.ResolveWhy(base, p, flags)
+	loc, why, err := c.s.fs.ResolveWhy(c, base, p, flags)
 	if err == unix.ENOENT && why != vfs.Absent {
 		return nil, outsideErr{why}
 	}

@@ -70,7 +70,12 @@ func (fs *FS) Open(l *Loc, flags int, mode uint32) (int, error) {
 	if l.node.host != nil {
 		return fs.openHost(l, flags, mode)
 	}
-	return fs.openVirtual(l.node, flags)
+	fd, err := fs.openVirtual(l.node, flags)
+	if err == nil && l.node.kind != KindDir {
+		// A shadow directory's path was noted when it was made.
+		fs.noteOpened(fd, false, l.Path)
+	}
+	return fd, err
 }
 
 // create opens a new file at a missing Loc, in the kernel's order of
@@ -101,7 +106,7 @@ func (fs *FS) create(l *Loc, flags int, mode uint32) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	fs.noteOpened(fd, true, "")
+	fs.noteOpened(fd, true, l.Path)
 	return fd, nil
 }
 
@@ -162,21 +167,17 @@ func (fs *FS) openHost(l *Loc, flags int, mode uint32) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	dir := ""
-	if l.IsDir() {
-		dir = l.Path
-	}
-	fs.noteOpened(fd, l.Writable(), dir)
+	fs.noteOpened(fd, l.Writable(), l.Path)
 	return fd, nil
 }
 
-// noteOpened records, with one fstat, whether a host file handed to the
-// guest lies in a writable mount, for the calls that act on the fd later
+// noteOpened records, with one fstat, whether a file handed to the guest
+// lies in a writable mount, for the calls that act on the fd later
 // (fchmod, futimens): those must follow the mount the file was opened
 // through, not the filesystem it lives on, which a read-only mount may
-// share. For a directory (dir, its guest path, not "") it also records the
-// path, so that a guest fd of it maps back to it (PathOf).
-func (fs *FS) noteOpened(fd int, writable bool, dir string) {
+// share. It also records the file's guest path, so that a guest fd of it
+// maps back to it (PathOf: dirfd-relative calls, /proc/self/fd).
+func (fs *FS) noteOpened(fd int, writable bool, guest string) {
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil {
 		return
@@ -184,9 +185,7 @@ func (fs *FS) noteOpened(fd int, writable bool, dir string) {
 	id := fileID{st.Dev, st.Ino}
 	fs.mu.Lock()
 	fs.opened[id] = writable
-	if dir != "" {
-		fs.known[id] = dir
-	}
+	fs.known[id] = guest
 	fs.mu.Unlock()
 }
 
@@ -200,12 +199,14 @@ func (fs *FS) OpenedWritable(st *unix.Stat_t) bool {
 }
 
 func (fs *FS) openVirtual(n *node, flags int) (int, error) {
-	switch n.kind {
-	case KindFile:
+	switch {
+	case n.produced && n.kind == KindFile:
+		return openProduced(n)
+	case n.kind == KindFile:
 		return reopen(n.memfd, unix.O_RDONLY|(flags&unix.O_PATH))
-	case KindDevice:
+	case n.kind == KindDevice:
 		return openDevice(n.device, flags)
-	case KindDir:
+	case n.kind == KindDir:
 		return fs.openShadow(n, flags)
 	}
 	return fs.openShadowLink(n) // O_PATH|O_NOFOLLOW of a virtual symlink
@@ -267,9 +268,9 @@ func (fs *FS) openShadowLink(n *node) (int, error) {
 }
 
 // PathOf maps a host file identity (of an fd the guest holds) back to the
-// guest path of the directory it was opened as. It survives dup, dup2 and
-// fork because it keys on the file, not on the fd number, and follows
-// renames made through Rename.
+// guest path it was last opened as (for a file with several names, the
+// last one used). It survives dup, dup2 and fork because it keys on the
+// file, not on the fd number, and follows renames made through Rename.
 func (fs *FS) PathOf(st *unix.Stat_t) (string, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()

@@ -38,6 +38,9 @@ func TestRunsAsAnOrdinaryUser(t *testing.T) {
 		code int
 	}{
 		{"the standard library runs", []string{"run", "--", "/usr/bin/python3", "-c", "import json, sqlite3, tempfile, os; print('ok', os.getuid())"}, "ok 1000", 0},
+		{"the guest's /proc/self is read from its own host /proc", []string{"run", "--", "/usr/bin/python3", "-c",
+			"import os\nf = open('/tmp/x', 'w')\nst = [l.split()[1] for l in open('/proc/self/status') if l.startswith(('Uid', 'Pid', 'VmRSS'))]\n" +
+				"print(os.readlink('/proc/self/fd/%d' % f.fileno()), st[0] == str(os.getpid()), st[1], int(st[2]) > 0)"}, "/tmp/x True 1000 True", 0},
 		{"a CPU budget stops a busy loop", []string{"run", "--cpu", "1s", "--", "/usr/bin/python3", "-c", "while True: pass"}, "", 124},
 		{"a thread bomb stops at the tasks budget", []string{"run", "--", "/usr/bin/python3", "-c",
 			"import threading, time\nthreading.stack_size(65536)\nn = 0\ntry:\n    while True:\n        threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    print('refused after', n)"}, "refused after", 0},
