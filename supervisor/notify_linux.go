@@ -34,6 +34,7 @@ type session struct {
 	execPaths map[string]bool
 	rlimits   []rlimit    // applied to the interpreter at its exec
 	anon      anonNumbers // /proc/self/fd's numbers of pipes and sockets
+	fifos     fifoWaits   // FIFO opens waiting for their other end
 
 	seq         atomic.Uint64
 	intercepted atomic.Uint64

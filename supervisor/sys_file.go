@@ -76,10 +76,14 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 	if !found {
 		return r
 	}
+	mode &^= c.p.getUmask()
+	if loc.WaitsOnOpen(flags) {
+		return c.openFIFO(loc, flags, mode) // owns loc
+	}
 	defer loc.Close()
 	// The VFS does the kernel's checks on the last component, in the
 	// kernel's order (EEXIST, ELOOP, EISDIR, EROFS, …).
-	fd, err := c.s.fs.Open(loc, injectable(flags), mode&^c.p.getUmask())
+	fd, err := c.s.fs.Open(loc, injectable(flags), mode)
 	if err != nil {
 		return c.pathErr(err)
 	}

@@ -56,7 +56,34 @@ func mayWrite(flags int) bool {
 // Missing when O_CREAT. Read-only mounts refuse every write, even to a
 // FIFO or device node a host mount holds (stricter than a read-only bind
 // mount; the supervisor's credentials are not the guest's).
+//
+// Open never waits: a host file is opened with O_NONBLOCK (cleared again
+// unless the guest asked for it), so that a FIFO gives the kernel's
+// non-blocking answers (a reader at once, a writer without a reader
+// ENXIO) and a leased file EAGAIN, rather than stalling the caller. An
+// open that should wait for a FIFO's other end (WaitsOnOpen) goes through
+// OpenWait, off the notify loop.
 func (fs *FS) Open(l *Loc, flags int, mode uint32) (int, error) {
+	return fs.open(l, flags, mode, false)
+}
+
+// OpenWait is Open that waits, as the kernel does, for the other end of a
+// FIFO: it may block until another process opens it. Call it only where
+// blocking stalls nobody else.
+func (fs *FS) OpenWait(l *Loc, flags int, mode uint32) (int, error) {
+	return fs.open(l, flags, mode, true)
+}
+
+// WaitsOnOpen reports whether opening the Loc with these open(2) flags
+// would wait for another process (fifo_open): an existing FIFO opened
+// read-only or write-only, without O_NONBLOCK or O_PATH (or O_EXCL,
+// which fails at once).
+func (l *Loc) WaitsOnOpen(flags int) bool {
+	return l.Exists && l.node.host != nil && l.st.Mode&unix.S_IFMT == unix.S_IFIFO &&
+		flags&(unix.O_NONBLOCK|unix.O_PATH|unix.O_EXCL) == 0 && flags&unix.O_ACCMODE != unix.O_RDWR
+}
+
+func (fs *FS) open(l *Loc, flags int, mode uint32, wait bool) (int, error) {
 	flags, mode, err := openFlags(flags, mode)
 	if err != nil {
 		return -1, err
@@ -68,7 +95,7 @@ func (fs *FS) Open(l *Loc, flags int, mode uint32) (int, error) {
 		return -1, err
 	}
 	if l.node.host != nil {
-		return fs.openHost(l, flags, mode)
+		return fs.openHost(l, flags, mode, wait)
 	}
 	fd, err := fs.openVirtual(l.node, flags)
 	if err == nil && l.node.kind != KindDir {
@@ -99,7 +126,8 @@ func (fs *FS) create(l *Loc, flags int, mode uint32) (int, error) {
 	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW|unix.O_EXCL, mode)
 	switch {
 	case err == unix.EEXIST && flags&unix.O_EXCL == 0:
-		fd, err = openBeneath(l.dirFD, l.name, flags&^unix.O_CREAT|unix.O_NOFOLLOW, 0)
+		// Made concurrently, maybe as a FIFO: never wait for its other end.
+		fd, err = openNoWait(l.dirFD, l.name, flags&^unix.O_CREAT|unix.O_NOFOLLOW)
 	case err == nil:
 		err = exactMode(fd, mode)
 	}
@@ -107,6 +135,29 @@ func (fs *FS) create(l *Loc, flags int, mode uint32) (int, error) {
 		return -1, err
 	}
 	fs.noteOpened(fd, true, l.Path)
+	return fd, nil
+}
+
+// openNoWait opens an existing name below dir with O_NONBLOCK, which it
+// then clears unless flags hold it: the open itself never waits for a
+// FIFO's other end or a lease, and the file then behaves as asked.
+func openNoWait(dir int, name string, flags int) (int, error) {
+	if flags&unix.O_PATH != 0 {
+		// Opens nothing; openat2 refuses O_NONBLOCK with it.
+		return openBeneath(dir, name, flags, 0)
+	}
+	fd, err := openBeneath(dir, name, flags|unix.O_NONBLOCK, 0)
+	if err != nil || flags&unix.O_NONBLOCK != 0 {
+		return fd, err
+	}
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err == nil {
+		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_NONBLOCK)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
 	return fd, nil
 }
 
@@ -154,13 +205,20 @@ func (l *Loc) openChecks(flags int) error {
 	return nil
 }
 
-func (fs *FS) openHost(l *Loc, flags int, mode uint32) (int, error) {
+func (fs *FS) openHost(l *Loc, flags int, mode uint32, wait bool) (int, error) {
 	if !l.Writable() {
 		// The file exists: never let a concurrent unlink turn this open
 		// into a creation in a read-only mount.
 		flags &^= unix.O_CREAT | unix.O_EXCL
 	}
-	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode)
+	var fd int
+	var err error
+	if wait || willCreate(flags) {
+		// A creation never waits: the name is new, or was made concurrently.
+		fd, err = openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode)
+	} else {
+		fd, err = openNoWait(l.dirFD, l.name, flags|unix.O_NOFOLLOW)
+	}
 	if err == nil && flags&oTmpfile != 0 {
 		err = exactMode(fd, mode&^(unix.S_ISUID|unix.S_ISGID))
 	}
