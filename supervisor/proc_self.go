@@ -30,6 +30,9 @@ func procSelfFD(caller any, name string) (vfs.Produced, error) {
 	}
 	if name == "" {
 		fds, err := c.p.openFDs()
+		if err == nil {
+			err = c.valid() // the listing was the caller's
+		}
 		if err != nil {
 			return vfs.Produced{}, err
 		}
@@ -48,6 +51,17 @@ func procSelfFD(caller any, name string) (vfs.Produced, error) {
 		return vfs.Produced{}, unix.ENOENT
 	}
 	return vfs.Produced{Kind: vfs.KindSymlink, Target: target}, nil
+}
+
+// fromHost reads a file of the host's /proc/<pid> of the calling process
+// and checks afterwards that the call is still pending: the pid was the
+// caller's while it read, not a recycled one's.
+func (c *call) fromHost(name string) ([]byte, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", c.p.tgid, name))
+	if err != nil {
+		return nil, unix.ESRCH
+	}
+	return b, c.valid()
 }
 
 // openFDs lists the fd numbers the process holds, in order.
@@ -133,9 +147,9 @@ func procSelfStatus(caller any, _ string) (vfs.Produced, error) {
 	if !ok {
 		return vfs.Produced{}, unix.ENOENT
 	}
-	host, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.p.tgid))
+	host, err := c.fromHost("status")
 	if err != nil {
-		return vfs.Produced{}, unix.ESRCH
+		return vfs.Produced{}, err
 	}
 	ids := statusIDs{pid: c.p.nspid, ppid: guestPPid(host), uid: guestUID, umask: c.p.getUmask()}
 	return vfs.Produced{Kind: vfs.KindFile, Content: statusView(host, ids)}, nil
@@ -148,9 +162,9 @@ func procSelfLimits(caller any, _ string) (vfs.Produced, error) {
 	if !ok {
 		return vfs.Produced{}, unix.ENOENT
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", c.p.tgid))
+	b, err := c.fromHost("limits")
 	if err != nil {
-		return vfs.Produced{}, unix.ESRCH
+		return vfs.Produced{}, err
 	}
 	return vfs.Produced{Kind: vfs.KindFile, Content: b}, nil
 }
