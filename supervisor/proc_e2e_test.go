@@ -52,8 +52,14 @@ print(bool(re.fullmatch(r"pipe:\[\d+\]", pr)), pr == pd, pr != os.readlink("/pro
 try:
     os.readlink("/proc/self/fd/999")
 except FileNotFoundError:
-    print("ENOENT")`,
-			want: "/tmp/x /tmp\nTrue True True\nENOENT",
+    print("ENOENT")
+os.rename("/tmp/x", "/tmp/y")
+print(os.readlink("/proc/self/fd/%d" % fd))
+os.unlink("/tmp/y")
+print(os.readlink("/proc/self/fd/%d" % fd))
+for f in (open("/proc/cpuinfo"), open("/proc/self/status"), open("/dev/null")):
+    print(os.readlink("/proc/self/fd/%d" % f.fileno()), end=" ")`,
+			want: "/tmp/x /tmp\nTrue True True\nENOENT\n/tmp/y\n/tmp/y (deleted)\n/proc/cpuinfo /proc/self/status /dev/null",
 		},
 		{
 			name: "opening /proc/self/fd/N reopens the file through the guest's view",

@@ -86,7 +86,8 @@ func (p *proc) openFDs() ([]int, error) {
 }
 
 // fdTarget is what readlink of /proc/self/fd/N shows: the guest path the
-// file was opened as, "pipe:[N]" and "socket:[N]" with a per-run number
+// file was opened as (with " (deleted)" once it has no name left),
+// "pipe:[N]" and "socket:[N]" with a per-run number
 // instead of the host's inode number, an anonymous inode's own kind
 // ("anon_inode:[eventfd]"), and "unknown:[N]" for a file gaol did not
 // open (a standard stream the run was given), whose host path it keeps to
@@ -101,7 +102,17 @@ func (c *call) fdTarget(fd int) (string, error) {
 	if err := unix.Fstat(our, &st); err != nil {
 		return "", err
 	}
+	// What the host kernel says of the supervisor's copy: only its form is
+	// used (removed, a memfd, an anonymous inode), never a host path.
+	buf := make([]byte, unix.PathMax)
+	n, _ := unix.Readlink(fmt.Sprintf("/proc/self/fd/%d", our), buf)
+	host := string(buf[:max(n, 0)])
 	if p, ok := c.s.fs.PathOf(&st); ok {
+		// A removed file, as Linux shows it; gaol's own memfds (virtual
+		// files) never had a name to lose.
+		if st.Nlink == 0 && !strings.HasPrefix(host, "/memfd:") {
+			p += " (deleted)"
+		}
 		return p, nil
 	}
 	switch st.Mode & unix.S_IFMT {
@@ -110,9 +121,8 @@ func (c *call) fdTarget(fd int) (string, error) {
 	case unix.S_IFSOCK:
 		return fmt.Sprintf("socket:[%d]", c.s.anon.number(&st)), nil
 	}
-	buf := make([]byte, 256)
-	if n, err := unix.Readlink(fmt.Sprintf("/proc/self/fd/%d", our), buf); err == nil && strings.HasPrefix(string(buf[:n]), "anon_inode:") {
-		return string(buf[:n]), nil
+	if strings.HasPrefix(host, "anon_inode:") {
+		return host, nil
 	}
 	return fmt.Sprintf("unknown:[%d]", c.s.anon.number(&st)), nil
 }
