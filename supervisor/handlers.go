@@ -21,7 +21,7 @@ var byName = map[string]handler{
 	"chmod": sysChmod, "fchmod": sysFchmod, "fchmodat": sysFchmodat, "fchmodat2": sysFchmodat2,
 	"truncate": sysTruncate, "utimensat": sysUtimensat, "umask": sysUmask, "statfs": sysStatfs,
 	"chown": sysChown, "fchown": sysFchown, "lchown": sysLchown, "fchownat": sysFchownat,
-	"utime": denyPerm, "utimes": denyPerm, "futimesat": denyPerm, "mknod": denyPerm, "mknodat": denyPerm,
+	"utime": denyPerm, "utimes": denyPerm, "futimesat": denyPerm, "mknod": sysMknod, "mknodat": sysMknodat,
 	"setxattr": denyNotSup, "lsetxattr": denyNotSup, "fsetxattr": denyNotSup,
 	"getxattr": denyNotSup, "lgetxattr": denyNotSup, "fgetxattr": denyNotSup,
 	"listxattr": denyNotSup, "llistxattr": denyNotSup, "flistxattr": denyNotSup,

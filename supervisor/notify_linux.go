@@ -32,7 +32,9 @@ type session struct {
 	// execPaths are the guest paths of the programs the exec globs
 	// matched at the start, besides the interpreter.
 	execPaths map[string]bool
-	rlimits   []rlimit // applied to the interpreter at its exec
+	rlimits   []rlimit    // applied to the interpreter at its exec
+	anon      anonNumbers // /proc/self/fd's numbers of pipes and sockets
+	fifos     fifoWaits   // FIFO opens waiting for their other end
 
 	seq         atomic.Uint64
 	intercepted atomic.Uint64

@@ -327,6 +327,7 @@ open("/out/a.txt", "w").write("alpha")
 open("/out/sub/b.txt", "w").write("beta")
 os.chmod("/out/a.txt", 0o640)
 os.symlink("/etc/passwd", "/out/link")
+os.mkfifo("/out/fifo")
 print("written")
 `)
 	g.checkExit(t, 0)
@@ -339,7 +340,9 @@ print("written")
 	if fi, err := os.Stat(filepath.Join(dst, "a.txt")); err != nil || fi.Mode().Perm() != 0o640 {
 		t.Errorf("a.txt mode: %v, %v; want 0640", fi, err)
 	}
-	if _, err := os.Lstat(filepath.Join(dst, "link")); !os.IsNotExist(err) {
-		t.Errorf("the guest's symlink was kept: %v", err)
+	for _, name := range []string{"link", "fifo"} {
+		if _, err := os.Lstat(filepath.Join(dst, name)); !os.IsNotExist(err) {
+			t.Errorf("the guest's %s was kept: %v", name, err)
+		}
 	}
 }

@@ -23,6 +23,12 @@ func procView(interpreter string, lim policies.Limits) []vfs.Mount {
 		{Guest: "/proc/cpuinfo", Kind: vfs.KindFile, Content: cpuinfo()},
 		// Libraries size caches from it: it shows the memory budget.
 		{Guest: "/proc/meminfo", Kind: vfs.KindFile, Content: meminfo(lim.Memory)},
+		// The caller's own fds: CPython's subprocess closes them from this
+		// listing, test suites count them (proc_self.go).
+		{Guest: "/proc/self/fd", Kind: vfs.KindDir, Dynamic: procSelfFD},
+		// Memory (VmRSS, VmHWM), threads and ids of the caller.
+		{Guest: "/proc/self/status", Kind: vfs.KindFile, Dynamic: procSelfStatus},
+		{Guest: "/proc/self/limits", Kind: vfs.KindFile, Dynamic: procSelfLimits},
 	}
 }
 

@@ -171,6 +171,8 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 
 	st, gerr := r.wait(ctx, initSock, waited, sess)
 	sess.stop()
+	// The guest is gone: FIFO opens still waiting for a peer never will.
+	sess.fifos.release()
 	relays.Wait()
 	stdio.restoreTerminal()
 	res.Syscalls = Counts{Intercepted: sess.intercepted.Load(), Denied: sess.denied.Load()}

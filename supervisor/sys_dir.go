@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"encoding/binary"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 
@@ -37,7 +38,7 @@ func sysGetdents64(c *call) reply {
 	if count > 1<<20 {
 		count = 1 << 20
 	}
-	if entries, ok := c.s.fs.List(dir); ok {
+	if entries, ok := c.s.fs.List(c, dir); ok {
 		return c.listVirtual(our, entries, buf, count)
 	}
 	return c.listHost(our, dir, buf, count)
@@ -137,6 +138,26 @@ func (c *call) mkdirAt(dirfd, pathArg int, mode uint32) reply {
 	}
 	defer loc.Close()
 	return c.fsResult(c.s.fs.Mkdir(loc, mode&^c.p.getUmask()&0o7777))
+}
+
+func sysMknod(c *call) reply   { return c.mknodAt(atFDCWD, 0, uint32(c.arg(1))) }
+func sysMknodat(c *call) reply { return c.mknodAt(c.argInt(0), 1, uint32(c.arg(2))) }
+
+// mknodAt makes FIFOs and empty regular files in writable mounts (mkfifo,
+// mknod); the device number argument is never read, since no device node
+// is ever made.
+func (c *call) mknodAt(dirfd, pathArg int, mode uint32) reply {
+	c.ev.Args.Mode = "0" + strconv.FormatUint(uint64(mode), 8)
+	loc, r, found := c.lookup(dirfd, pathArg, vfs.Missing)
+	if !found {
+		return r
+	}
+	defer loc.Close()
+	err := c.s.fs.Mknod(loc, mode&unix.S_IFMT|mode&^c.p.getUmask()&0o7777)
+	if err == unix.EPERM {
+		return deny(unix.EPERM, "mknod: only FIFOs and regular files, never devices")
+	}
+	return c.fsResult(err)
 }
 
 // fsResult answers a VFS operation's error, a read-only mount as a denial.

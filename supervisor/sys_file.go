@@ -76,10 +76,14 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 	if !found {
 		return r
 	}
+	mode &^= c.p.getUmask()
+	if loc.WaitsOnOpen(flags) {
+		return c.openFIFO(loc, flags, mode) // owns loc
+	}
 	defer loc.Close()
 	// The VFS does the kernel's checks on the last component, in the
 	// kernel's order (EEXIST, ELOOP, EISDIR, EROFS, …).
-	fd, err := c.s.fs.Open(loc, injectable(flags), mode&^c.p.getUmask())
+	fd, err := c.s.fs.Open(loc, injectable(flags), mode)
 	if err != nil {
 		return c.pathErr(err)
 	}
@@ -185,7 +189,7 @@ func (c *call) resolveAt(dirfd int, p string, flags vfs.Flags) (*vfs.Loc, error)
 	}
 	// The VFS says where the walk failed: ".." , a symlink or a dirfd
 	// may have taken it outside every mount whatever the path's text.
-	loc, why, err := c.s.fs.ResolveWhy(base, p, flags)
+	loc, why, err := c.s.fs.ResolveWhy(c, base, p, flags)
 	if err == unix.ENOENT && why != vfs.Absent {
 		return nil, outsideErr{why}
 	}

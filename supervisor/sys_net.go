@@ -167,7 +167,7 @@ func sysConnect(c *call) reply {
 			return fail(err)
 		}
 		return ok0()
-	})
+	}, nil)
 }
 
 func sysBind(c *call) reply {
@@ -218,7 +218,7 @@ func sysSendto(c *call) reply {
 			return fail(err)
 		}
 		return ok(int64(sent))
-	})
+	}, nil)
 }
 
 // sysListen allows listening only on a socket bound to an address the
@@ -272,8 +272,9 @@ func sysSendmsg(c *call) reply {
 
 func ok0() reply { return ok(0) }
 
-// async answers the notification from a goroutine running f.
-func (c *call) async(f func() reply) reply {
+// async answers the notification from a goroutine running f. done, if
+// not nil, runs once the answer is sent and traced.
+func (c *call) async(f func() reply, done func()) reply {
 	t0 := time.Now()
 	// The worker receives the next notification into the same Notif as
 	// soon as this returns: the goroutine must answer from its own copy,
@@ -281,8 +282,10 @@ func (c *call) async(f func() reply) reply {
 	n := *c.n
 	c.n = &n
 	go func() {
-		r := f()
-		c.s.complete(c, r, t0)
+		if done != nil {
+			defer done()
+		}
+		c.s.complete(c, f(), t0)
 	}()
 	return reply{action: actAsync}
 }

@@ -83,7 +83,7 @@ func (c *call) sendmsgCopy() reply {
 			return fail(err)
 		}
 		return ok(int64(n))
-	})
+	}, nil)
 }
 
 // readIovecs gathers the bytes an iovec array points to, up to maxMsgBytes.

@@ -33,7 +33,7 @@ func Example() {
 	_, err = fs.Resolve("/", "/etc/hostname/", 0)
 	fmt.Println(err)
 
-	entries, _ := fs.List("/etc")
+	entries, _ := fs.List(nil, "/etc")
 	for _, e := range entries {
 		fmt.Println(e.Name)
 	}

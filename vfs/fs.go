@@ -48,6 +48,10 @@ type Mount struct {
 	HideDotfiles bool
 	Keep         string // scratch: a host directory to copy the contents to after the run (the caller's to do)
 	RootFD       int    // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
+	// Dynamic, on a file, symlink or dir mount, produces its content
+	// (target, children) for each process that looks it up, instead of
+	// Content (Target, child mounts).
+	Dynamic Dynamic
 }
 
 // Options are the FS-wide settings. The zero value is usable for tests:
@@ -68,11 +72,11 @@ type FS struct {
 	start   time.Time
 	nextIno uint64
 	mu      sync.Mutex
-	known   map[fileID]string // directories handed to the guest: host identity → guest path
+	known   map[fileID]string // files handed to the guest: host identity → guest path
 	opened  map[fileID]bool   // files handed to the guest: host identity → through a writable mount
 	devs    map[uint64]uint64 // host st_dev → the device number the guest sees
+	dynInos map[string]uint64 // produced nodes: guest path → inode number
 	fds     []int             // fds to close on Close
-
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -83,11 +87,12 @@ type fileID struct{ dev, ino uint64 }
 // scratch RootFD from the call on: on an error it closes them.
 func New(mounts []Mount, opts Options) (*FS, error) {
 	fs := &FS{
-		opts:   opts,
-		start:  time.Now(),
-		known:  map[fileID]string{},
-		opened: map[fileID]bool{},
-		devs:   map[uint64]uint64{},
+		opts:    opts,
+		start:   time.Now(),
+		known:   map[fileID]string{},
+		opened:  map[fileID]bool{},
+		devs:    map[uint64]uint64{},
+		dynInos: map[string]uint64{},
 	}
 	if opts.ShadowFD > 0 {
 		fs.fds = append(fs.fds, opts.ShadowFD)
@@ -143,6 +148,8 @@ type node struct {
 	device   string // device: host device path
 	host     *hostMount
 	shadow   int // dir: fd of its shadow directory, once opened
+	dynamic  Dynamic
+	produced bool // made by a Dynamic for one lookup, not part of the tree
 }
 
 func (fs *FS) newNode(kind Kind, p string, parent *node) *node {
@@ -200,6 +207,9 @@ func (fs *FS) mkparents(p string) (*node, error) {
 		}
 		if child.kind != KindDir {
 			return nil, fmt.Errorf("%s is a %s mount, not a virtual directory", child.path, child.kind)
+		}
+		if child.dynamic != nil {
+			return nil, fmt.Errorf("%s is a dynamic directory: its children are produced", child.path)
 		}
 		cur = child
 	}

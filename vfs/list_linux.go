@@ -16,11 +16,15 @@ type Dirent struct {
 
 // List returns the entries of the virtual directory at guest path p, "."
 // and ".." first, then its children in name order. The second result is
-// false when p is not a virtual directory (its listing is the host's).
-func (fs *FS) List(p string) ([]Dirent, bool) {
-	n, _ := fs.lookupVirtual(p)
-	if n == nil || n.kind != KindDir {
+// false when p is not a virtual directory (its listing is the host's). A
+// dynamic directory is listed for caller.
+func (fs *FS) List(caller any, p string) ([]Dirent, bool) {
+	n, rest := fs.lookupVirtual(p)
+	if n == nil || n.kind != KindDir || rest != "" {
 		return nil, false
+	}
+	if n.dynamic != nil {
+		return fs.listDynamic(n, caller)
 	}
 	parent := n.parent
 	if parent == nil {

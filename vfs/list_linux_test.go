@@ -34,7 +34,7 @@ func TestList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ents, ok := f.fs.List(tt.path)
+			ents, ok := f.fs.List(nil, tt.path)
 			if ok != tt.ok {
 				t.Fatalf("List ok = %v, want %v", ok, tt.ok)
 			}

@@ -27,6 +27,9 @@ var devices = map[string]string{
 }
 
 func (fs *FS) fill(n *node, m Mount) error {
+	if m.Dynamic != nil {
+		return fs.fillDynamic(n, m)
+	}
 	switch m.Kind {
 	case KindDir:
 		n.mode = orDefault(m.Mode, 0o555)
@@ -67,6 +70,21 @@ func (fs *FS) fill(n *node, m Mount) error {
 	default:
 		return fmt.Errorf("unknown mount kind %q", m.Kind)
 	}
+	return nil
+}
+
+// fillDynamic makes n a dynamic node: its content comes from m.Dynamic.
+func (fs *FS) fillDynamic(n *node, m Mount) error {
+	switch m.Kind {
+	case KindDir:
+		n.mode = orDefault(m.Mode, 0o555)
+	case KindFile:
+		n.mode = orDefault(m.Mode, 0o444)
+	case KindSymlink:
+	default:
+		return fmt.Errorf("a %s mount cannot be dynamic (only file, symlink and dir)", m.Kind)
+	}
+	n.dynamic = m.Dynamic
 	return nil
 }
 

@@ -56,7 +56,34 @@ func mayWrite(flags int) bool {
 // Missing when O_CREAT. Read-only mounts refuse every write, even to a
 // FIFO or device node a host mount holds (stricter than a read-only bind
 // mount; the supervisor's credentials are not the guest's).
+//
+// Open never waits: a host file is opened with O_NONBLOCK (cleared again
+// unless the guest asked for it), so that a FIFO gives the kernel's
+// non-blocking answers (a reader at once, a writer without a reader
+// ENXIO) and a leased file EAGAIN, rather than stalling the caller. An
+// open that should wait for a FIFO's other end (WaitsOnOpen) goes through
+// OpenWait, off the notify loop.
 func (fs *FS) Open(l *Loc, flags int, mode uint32) (int, error) {
+	return fs.open(l, flags, mode, false)
+}
+
+// OpenWait is Open that waits, as the kernel does, for the other end of a
+// FIFO: it may block until another process opens it. Call it only where
+// blocking stalls nobody else.
+func (fs *FS) OpenWait(l *Loc, flags int, mode uint32) (int, error) {
+	return fs.open(l, flags, mode, true)
+}
+
+// WaitsOnOpen reports whether opening the Loc with these open(2) flags
+// would wait for another process (fifo_open): an existing FIFO opened
+// read-only or write-only, without O_NONBLOCK or O_PATH (or O_EXCL,
+// which fails at once).
+func (l *Loc) WaitsOnOpen(flags int) bool {
+	return l.Exists && l.node.host != nil && l.st.Mode&unix.S_IFMT == unix.S_IFIFO &&
+		flags&(unix.O_NONBLOCK|unix.O_PATH|unix.O_EXCL) == 0 && flags&unix.O_ACCMODE != unix.O_RDWR
+}
+
+func (fs *FS) open(l *Loc, flags int, mode uint32, wait bool) (int, error) {
 	flags, mode, err := openFlags(flags, mode)
 	if err != nil {
 		return -1, err
@@ -68,9 +95,14 @@ func (fs *FS) Open(l *Loc, flags int, mode uint32) (int, error) {
 		return -1, err
 	}
 	if l.node.host != nil {
-		return fs.openHost(l, flags, mode)
+		return fs.openHost(l, flags, mode, wait)
 	}
-	return fs.openVirtual(l.node, flags)
+	fd, err := fs.openVirtual(l.node, flags)
+	if err == nil && l.node.kind != KindDir {
+		// A shadow directory's path was noted when it was made.
+		fs.noteOpened(fd, false, l.Path)
+	}
+	return fd, err
 }
 
 // create opens a new file at a missing Loc, in the kernel's order of
@@ -94,14 +126,38 @@ func (fs *FS) create(l *Loc, flags int, mode uint32) (int, error) {
 	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW|unix.O_EXCL, mode)
 	switch {
 	case err == unix.EEXIST && flags&unix.O_EXCL == 0:
-		fd, err = openBeneath(l.dirFD, l.name, flags&^unix.O_CREAT|unix.O_NOFOLLOW, 0)
+		// Made concurrently, maybe as a FIFO: never wait for its other end.
+		fd, err = openNoWait(l.dirFD, l.name, flags&^unix.O_CREAT|unix.O_NOFOLLOW)
 	case err == nil:
 		err = exactMode(fd, mode)
 	}
 	if err != nil {
 		return -1, err
 	}
-	fs.noteOpened(fd, true, "")
+	fs.noteOpened(fd, true, l.Path)
+	return fd, nil
+}
+
+// openNoWait opens an existing name below dir with O_NONBLOCK, which it
+// then clears unless flags hold it: the open itself never waits for a
+// FIFO's other end or a lease, and the file then behaves as asked.
+func openNoWait(dir int, name string, flags int) (int, error) {
+	if flags&unix.O_PATH != 0 {
+		// Opens nothing; openat2 refuses O_NONBLOCK with it.
+		return openBeneath(dir, name, flags, 0)
+	}
+	fd, err := openBeneath(dir, name, flags|unix.O_NONBLOCK, 0)
+	if err != nil || flags&unix.O_NONBLOCK != 0 {
+		return fd, err
+	}
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err == nil {
+		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_NONBLOCK)
+	}
+	if err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
 	return fd, nil
 }
 
@@ -149,34 +205,37 @@ func (l *Loc) openChecks(flags int) error {
 	return nil
 }
 
-func (fs *FS) openHost(l *Loc, flags int, mode uint32) (int, error) {
+func (fs *FS) openHost(l *Loc, flags int, mode uint32, wait bool) (int, error) {
 	if !l.Writable() {
 		// The file exists: never let a concurrent unlink turn this open
 		// into a creation in a read-only mount.
 		flags &^= unix.O_CREAT | unix.O_EXCL
 	}
-	fd, err := openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode)
+	var fd int
+	var err error
+	if wait || willCreate(flags) {
+		// A creation never waits: the name is new, or was made concurrently.
+		fd, err = openBeneath(l.dirFD, l.name, flags|unix.O_NOFOLLOW, mode)
+	} else {
+		fd, err = openNoWait(l.dirFD, l.name, flags|unix.O_NOFOLLOW)
+	}
 	if err == nil && flags&oTmpfile != 0 {
 		err = exactMode(fd, mode&^(unix.S_ISUID|unix.S_ISGID))
 	}
 	if err != nil {
 		return -1, err
 	}
-	dir := ""
-	if l.IsDir() {
-		dir = l.Path
-	}
-	fs.noteOpened(fd, l.Writable(), dir)
+	fs.noteOpened(fd, l.Writable(), l.Path)
 	return fd, nil
 }
 
-// noteOpened records, with one fstat, whether a host file handed to the
-// guest lies in a writable mount, for the calls that act on the fd later
+// noteOpened records, with one fstat, whether a file handed to the guest
+// lies in a writable mount, for the calls that act on the fd later
 // (fchmod, futimens): those must follow the mount the file was opened
 // through, not the filesystem it lives on, which a read-only mount may
-// share. For a directory (dir, its guest path, not "") it also records the
-// path, so that a guest fd of it maps back to it (PathOf).
-func (fs *FS) noteOpened(fd int, writable bool, dir string) {
+// share. It also records the file's guest path, so that a guest fd of it
+// maps back to it (PathOf: dirfd-relative calls, /proc/self/fd).
+func (fs *FS) noteOpened(fd int, writable bool, guest string) {
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil {
 		return
@@ -184,9 +243,7 @@ func (fs *FS) noteOpened(fd int, writable bool, dir string) {
 	id := fileID{st.Dev, st.Ino}
 	fs.mu.Lock()
 	fs.opened[id] = writable
-	if dir != "" {
-		fs.known[id] = dir
-	}
+	fs.known[id] = guest
 	fs.mu.Unlock()
 }
 
@@ -200,12 +257,14 @@ func (fs *FS) OpenedWritable(st *unix.Stat_t) bool {
 }
 
 func (fs *FS) openVirtual(n *node, flags int) (int, error) {
-	switch n.kind {
-	case KindFile:
+	switch {
+	case n.produced && n.kind == KindFile:
+		return openProduced(n)
+	case n.kind == KindFile:
 		return reopen(n.memfd, unix.O_RDONLY|(flags&unix.O_PATH))
-	case KindDevice:
+	case n.kind == KindDevice:
 		return openDevice(n.device, flags)
-	case KindDir:
+	case n.kind == KindDir:
 		return fs.openShadow(n, flags)
 	}
 	return fs.openShadowLink(n) // O_PATH|O_NOFOLLOW of a virtual symlink
@@ -267,9 +326,9 @@ func (fs *FS) openShadowLink(n *node) (int, error) {
 }
 
 // PathOf maps a host file identity (of an fd the guest holds) back to the
-// guest path of the directory it was opened as. It survives dup, dup2 and
-// fork because it keys on the file, not on the fd number, and follows
-// renames made through Rename.
+// guest path it was last opened as (for a file with several names, the
+// last one used). It survives dup, dup2 and fork because it keys on the
+// file, not on the fd number, and follows renames made through Rename.
 func (fs *FS) PathOf(st *unix.Stat_t) (string, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()

@@ -58,6 +58,37 @@ func (fs *FS) Mkdir(l *Loc, mode uint32) error {
 	return fchmodat2(l.dirFD, l.name, mode, unix.AT_SYMLINK_NOFOLLOW)
 }
 
+// Mknod makes a FIFO or an empty regular file (mode's type S_IFIFO,
+// S_IFREG or 0) at a Loc resolved with Missing and without Follow, with
+// the permission bits of mode (the caller applied the guest's umask), in
+// the kernel's order of errors (may_mknod, filename_create, vfs_mknod). A
+// device node is EPERM, as for a process without CAP_MKNOD, and so is a
+// socket node, which nothing in the guest could use.
+func (fs *FS) Mknod(l *Loc, mode uint32) error {
+	typ := mode & unix.S_IFMT
+	switch typ {
+	case 0:
+		typ = unix.S_IFREG
+	case unix.S_IFREG, unix.S_IFIFO, unix.S_IFCHR, unix.S_IFBLK, unix.S_IFSOCK:
+	case unix.S_IFDIR:
+		return unix.EPERM
+	default:
+		return unix.EINVAL
+	}
+	if err := createChecks(l); err != nil {
+		return err
+	}
+	if typ != unix.S_IFREG && typ != unix.S_IFIFO {
+		return unix.EPERM
+	}
+	perm := SafeMode(mode & 0o7777)
+	if err := unix.Mknodat(l.dirFD, l.name, typ|perm, 0); err != nil {
+		return err
+	}
+	// As in Mkdir: the exact mode, on the name just made, never followed.
+	return fchmodat2(l.dirFD, l.name, perm, unix.AT_SYMLINK_NOFOLLOW)
+}
+
 // Unlink removes a file (or, with dir, a directory) at a Loc resolved
 // with Missing and without Follow: a missing name in a read-only mount is
 // EROFS, as in the kernel. The caller answers "." and ".." last

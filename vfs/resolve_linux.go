@@ -91,6 +91,7 @@ func (l *Loc) IsSymlink() bool {
 // walker is the state of one resolution.
 type walker struct {
 	fs       *FS
+	caller   any // who looks up: passed to dynamic mounts
 	flags    Flags
 	links    int
 	trailing bool   // the last component must be a directory (trailing slash)
@@ -106,7 +107,7 @@ type walker struct {
 // is relative, the way the kernel would resolve it in the guest's tree. The
 // error is the errno the guest should see.
 func (fs *FS) Resolve(cwd, p string, flags Flags) (*Loc, error) {
-	l, _, err := fs.ResolveWhy(cwd, p, flags)
+	l, _, err := fs.ResolveWhy(nil, cwd, p, flags)
 	return l, err
 }
 
@@ -142,15 +143,16 @@ func (a Absence) String() string {
 // the walk fell outside the guest's view (NotMounted, Hidden) or found a
 // name missing inside it (Absent). The walk is the same: a component
 // reached through "..", a symlink or a dirfd counts where the walk was,
-// not where the path's text points.
-func (fs *FS) ResolveWhy(cwd, p string, flags Flags) (*Loc, Absence, error) {
+// not where the path's text points. Dynamic mounts produce their nodes
+// for caller (Resolve passes nil).
+func (fs *FS) ResolveWhy(caller any, cwd, p string, flags Flags) (*Loc, Absence, error) {
 	if p == "" {
 		return nil, Absent, unix.ENOENT
 	}
 	if len(p) >= unix.PathMax {
 		return nil, Absent, unix.ENAMETOOLONG
 	}
-	w := &walker{fs: fs, flags: flags, trailing: strings.HasSuffix(p, "/")}
+	w := &walker{fs: fs, caller: caller, flags: flags, trailing: strings.HasSuffix(p, "/")}
 	w.reset()
 	queue := split(p)
 	if !strings.HasPrefix(p, "/") {
@@ -252,13 +254,19 @@ func (w *walker) up() error {
 }
 
 func (w *walker) stepVirtual(c string, last, follow bool) (stepResult, error) {
-	child, ok := w.node.children[c]
-	if !ok {
+	child, err := w.fs.child(w.node, c, w.caller)
+	if err == unix.ENOENT {
 		if last && w.flags&Missing != 0 {
 			return stepResult{loc: w.missing(c, -1, "", false)}, nil
 		}
 		w.absence = NotMounted
+		if w.node.dynamic != nil {
+			w.absence = Absent // not there for this caller, inside the view
+		}
 		return stepResult{}, unix.ENOENT
+	}
+	if err != nil {
+		return stepResult{}, err
 	}
 	if child.kind == KindSymlink && follow {
 		return w.followLink(child.target, last)

@@ -247,7 +247,7 @@ func TestResolveWhy(t *testing.T) {
 			if cwd == "" {
 				cwd = "/"
 			}
-			l, why, err := f.fs.ResolveWhy(cwd, tt.path, tt.flags)
+			l, why, err := f.fs.ResolveWhy(nil, cwd, tt.path, tt.flags)
 			if err == nil {
 				l.Close()
 			}
@@ -258,7 +258,7 @@ func TestResolveWhy(t *testing.T) {
 		})
 	}
 	t.Run("a path that resolves has no absence", func(t *testing.T) {
-		l, why, err := f.fs.ResolveWhy("/", "/data/readme.txt", 0)
+		l, why, err := f.fs.ResolveWhy(nil, "/", "/data/readme.txt", 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -63,6 +63,12 @@ func TestRunsAsAnOrdinaryUser(t *testing.T) {
 		{"a unix socket in a --rw mount is reachable", []string{"run", "--rw", sockDir + ":/sock", "--", "/usr/bin/python3", "-c",
 			"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect('/sock/s.sock')\nprint('got', s.recv(2).decode())"}, "got hi", 0},
 		{"the standard library runs", []string{"run", "--", "/usr/bin/python3", "-c", "import json, sqlite3, tempfile, os; print('ok', os.getuid())"}, "ok 1000", 0},
+		{"the guest's /proc/self is read from its own host /proc", []string{"run", "--", "/usr/bin/python3", "-c",
+			"import os\nf = open('/tmp/x', 'w')\nst = [l.split()[1] for l in open('/proc/self/status') if l.startswith(('Uid', 'Pid', 'VmRSS'))]\n" +
+				"print(os.readlink('/proc/self/fd/%d' % f.fileno()), st[0] == str(os.getpid()), st[1], int(st[2]) > 0)"}, "/tmp/x True 1000 True", 0},
+		{"a FIFO in /tmp carries bytes between threads, and a waiting open ends with the run", []string{"run", "--wall", "2s", "--", "/usr/bin/python3", "-c",
+			"import os, threading\nos.mkfifo('/tmp/f')\nthreading.Thread(target=lambda: open('/tmp/f', 'w').write('via fifo')).start()\n" +
+				"print(open('/tmp/f').read(), flush=True)\nopen('/tmp/f')"}, "via fifo", 124},
 		{"a CPU budget stops a busy loop", []string{"run", "--cpu", "1s", "--", "/usr/bin/python3", "-c", "while True: pass"}, "", 124},
 		{"a thread bomb stops at the tasks budget", []string{"run", "--", "/usr/bin/python3", "-c",
 			"import threading, time\nthreading.stack_size(65536)\nn = 0\ntry:\n    while True:\n        threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    print('refused after', n)"}, "refused after", 0},
