@@ -393,6 +393,56 @@ func TestLoadInline(t *testing.T) {
 			},
 		},
 		{
+			name: "the guest is uid and gid 1000 unless the policy says otherwise",
+			src:  `sandbox "s" { extends = "python" }`,
+			check: func(t *testing.T, p *Policy) {
+				if p.Identity != (Identity{UID: 1000, GID: 1000}) {
+					t.Errorf("Identity = %+v, want 1000/1000", p.Identity)
+				}
+			},
+		},
+		{
+			name: "identity sets the guest's uid and gid, from 0 to 65534",
+			src: `sandbox "s" {
+				identity {
+					uid = 0
+					gid = 65534
+				}
+			}`,
+			check: func(t *testing.T, p *Policy) {
+				if p.Identity != (Identity{UID: 0, GID: 65534}) {
+					t.Errorf("Identity = %+v, want 0/65534", p.Identity)
+				}
+			},
+		},
+		{
+			name: "identity is inherited attribute by attribute",
+			src: `sandbox "s" {
+				extends = "identity_base.hcl"
+				identity { gid = 4242 }
+			}`,
+			check: func(t *testing.T, p *Policy) {
+				if p.Identity != (Identity{UID: 2000, GID: 4242}) {
+					t.Errorf("Identity = %+v, want the parent's uid 2000 and the child's gid 4242", p.Identity)
+				}
+			},
+		},
+		{
+			name: "identity accepts numbers given as strings and variables",
+			src: `sandbox "s" {
+				identity {
+					uid = var.uid
+					gid = "77"
+				}
+			}`,
+			vars: map[string]string{"uid": "4242"},
+			check: func(t *testing.T, p *Policy) {
+				if p.Identity != (Identity{UID: 4242, GID: 77}) {
+					t.Errorf("Identity = %+v, want 4242/77", p.Identity)
+				}
+			},
+		},
+		{
 			name: "variables convert to the type an attribute needs",
 			src: `sandbox "s" {
 				deterministic = var.det

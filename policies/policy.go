@@ -39,6 +39,7 @@ type Policy struct {
 	Process       Process           // subprocess policy
 	Network       Network           // network policy
 	Trace         Trace             // where the policy asks for a decision trace
+	Identity      Identity          // the guest's uid and gid
 	Rules         []Rule            // in evaluation order: own rules, then the extended policies', then those network and process imply
 
 	layer *layer // the evaluated settings with their source ranges, for Warnings

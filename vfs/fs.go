@@ -51,15 +51,26 @@ type Mount struct {
 }
 
 // Options are the FS-wide settings. The zero value is usable for tests:
-// owner 0, no shadow directory (virtual directories then cannot be opened).
+// a guest that is root, standing for the host's root, and no shadow
+// directory (virtual directories then cannot be opened).
 type Options struct {
 	// ShadowFD is a writable directory in which the FS creates one empty
 	// directory per virtual directory the guest opens, so that the guest
 	// holds a real directory fd for it. Owned by the FS after New; -1 for none.
 	ShadowFD int
-	// UID and GID own writable files as the guest sees them.
+	// UID and GID are the guest's ids: the owner of the virtual tree, and
+	// of every host file that HostUID and HostGID own.
 	UID, GID uint32
+	// HostUID and HostGID are the host ids the guest stands for: gaol's
+	// own, which the guest's user namespace maps to UID and GID. Host
+	// files of other owners appear owned by Nobody, as in a user
+	// namespace that maps only gaol's ids.
+	HostUID, HostGID uint32
 }
+
+// Nobody is the uid and gid of host owners the guest's view does not
+// map: the kernel's default overflowuid and overflowgid.
+const Nobody = 65534
 
 // FS is one run's filesystem. Safe for concurrent use.
 type FS struct {

@@ -280,6 +280,15 @@ func (fs *FS) Chown(l *Loc, uid, gid int) error {
 	if !l.Writable() {
 		return unix.EROFS
 	}
+	if err := fs.chownOK(&st, uid, gid); err != nil {
+		return err
+	}
+	return unix.Fchownat(l.dirFD, l.name, -1, -1, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// chownOK is the kernel's chown_ok and chgrp_ok for the guest, on a stat
+// in the guest's view.
+func (fs *FS) chownOK(st *unix.Stat_t, uid, gid int) error {
 	switch {
 	case uid == -1 && gid == -1:
 	case st.Uid != fs.opts.UID,
@@ -287,14 +296,19 @@ func (fs *FS) Chown(l *Loc, uid, gid int) error {
 		gid != -1 && uint32(gid) != st.Gid && uint32(gid) != fs.opts.GID:
 		return unix.EPERM
 	}
-	return unix.Fchownat(l.dirFD, l.name, -1, -1, unix.AT_SYMLINK_NOFOLLOW)
+	return nil
 }
 
 // FchownOwn is Chown for a host fd the guest holds, of a file handed out
-// through a writable mount (the guest owns it).
+// through a writable mount.
 func (fs *FS) FchownOwn(fd, uid, gid int) error {
-	if uid != -1 && uint32(uid) != fs.opts.UID || gid != -1 && uint32(gid) != fs.opts.GID {
-		return unix.EPERM
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	st.Uid, st.Gid = fs.Owner(st.Uid, st.Gid)
+	if err := fs.chownOK(&st, uid, gid); err != nil {
+		return err
 	}
 	return unix.Fchown(fd, -1, -1)
 }

@@ -11,7 +11,7 @@ func (fs *FS) Stat(l *Loc) (unix.Stat_t, error) {
 	}
 	if l.node.host != nil {
 		st := l.st
-		fs.Disguise(&st, l.Writable())
+		fs.Disguise(&st)
 		return st, nil
 	}
 	return fs.virtualStat(l.node)
@@ -23,8 +23,8 @@ const virtualDev = 0x3f
 
 // Disguise rewrites a host stat into the guest's view: device numbers are
 // per-run virtual ones (the same host device always gets the same one),
-// and files of writable mounts belong to the guest, the others to root.
-func (fs *FS) Disguise(st *unix.Stat_t, writable bool) {
+// and owners are mapped as the guest's user namespace maps them (Owner).
+func (fs *FS) Disguise(st *unix.Stat_t) {
 	fs.mu.Lock()
 	dev, ok := fs.devs[st.Dev]
 	if !ok {
@@ -33,11 +33,21 @@ func (fs *FS) Disguise(st *unix.Stat_t, writable bool) {
 	}
 	fs.mu.Unlock()
 	st.Dev = dev
-	if writable {
-		st.Uid, st.Gid = fs.opts.UID, fs.opts.GID
-	} else {
-		st.Uid, st.Gid = 0, 0
+	st.Uid, st.Gid = fs.Owner(st.Uid, st.Gid)
+}
+
+// Owner maps a host file's owner and group to the ids the guest sees:
+// gaol's own ids (Options.HostUID, HostGID) are the guest's, every other
+// id is Nobody.
+func (fs *FS) Owner(uid, gid uint32) (uint32, uint32) {
+	guestUID, guestGID := uint32(Nobody), uint32(Nobody)
+	if uid == fs.opts.HostUID {
+		guestUID = fs.opts.UID
 	}
+	if gid == fs.opts.HostGID {
+		guestGID = fs.opts.GID
+	}
+	return guestUID, guestGID
 }
 
 func (fs *FS) virtualStat(n *node) (unix.Stat_t, error) {
@@ -46,14 +56,14 @@ func (fs *FS) virtualStat(n *node) (unix.Stat_t, error) {
 		if err := unix.Stat(n.device, &st); err != nil {
 			return st, err
 		}
-		fs.Disguise(&st, false)
+		fs.Disguise(&st)
 		st.Ino = n.ino
 		return st, nil
 	}
 	ts := unix.NsecToTimespec(fs.start.UnixNano())
 	st := unix.Stat_t{
 		Dev: unix.Mkdev(0, virtualDev), Ino: n.ino, Nlink: 1, Blksize: 4096,
-		Atim: ts, Mtim: ts, Ctim: ts,
+		Uid: fs.opts.UID, Gid: fs.opts.GID, Atim: ts, Mtim: ts, Ctim: ts,
 	}
 	switch n.kind {
 	case KindDir:
@@ -90,8 +100,8 @@ func (fs *FS) Statx(l *Loc, mask int) (unix.Statx_t, error) {
 	if err := unix.Statx(l.dirFD, l.name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_STATX_SYNC_AS_STAT, mask, &stx); err != nil {
 		return stx, err
 	}
-	st := unix.Stat_t{Dev: unix.Mkdev(stx.Dev_major, stx.Dev_minor)}
-	fs.Disguise(&st, l.Writable())
+	st := unix.Stat_t{Dev: unix.Mkdev(stx.Dev_major, stx.Dev_minor), Uid: stx.Uid, Gid: stx.Gid}
+	fs.Disguise(&st)
 	stx.Dev_major, stx.Dev_minor = unix.Major(st.Dev), unix.Minor(st.Dev)
 	stx.Uid, stx.Gid = st.Uid, st.Gid
 	stx.Mask &^= unix.STATX_MNT_ID | unix.STATX_MNT_ID_UNIQUE
