@@ -400,11 +400,22 @@ func (r *runner) buildFS(sup int, plan *plan) (*vfs.FS, error) {
 	shadow := fds[len(fds)-1]
 	id := r.o.Policy.Identity
 	fs, err := vfs.New(mounts, vfs.Options{ShadowFD: shadow, UID: id.UID, GID: id.GID,
-		HostUID: uint32(os.Geteuid()), HostGID: uint32(os.Getegid())})
+		HostUID: uint32(os.Geteuid()), HostGID: uint32(os.Getegid()), HostGroups: hostGroups()})
 	if err != nil {
 		return nil, err
 	}
 	return fs, nil
+}
+
+// hostGroups are the supplementary groups of the user running gaol, which
+// the guest keeps (setgroups is denied in its namespace).
+func hostGroups() []uint32 {
+	groups, _ := os.Getgroups()
+	out := make([]uint32, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, uint32(g))
+	}
+	return out
 }
 
 // relay copies guest output to dst, counting it against the output budget.

@@ -66,6 +66,9 @@ type Options struct {
 	// files of other owners appear owned by Nobody, as in a user
 	// namespace that maps only gaol's ids.
 	HostUID, HostGID uint32
+	// HostGroups are the supplementary groups of the user running gaol,
+	// which the guest's process keeps: their files take the group bits.
+	HostGroups []uint32
 }
 
 // Nobody is the uid and gid of host owners the guest's view does not

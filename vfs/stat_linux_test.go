@@ -251,7 +251,7 @@ func TestAccess(t *testing.T) {
 		{name: "W_OK of a scratch file", path: "/scratch/file.txt", mode: unix.W_OK},
 		{name: "W_OK of a scratch dir", path: "/scratch/dir", mode: unix.W_OK | unix.X_OK},
 		{name: "W_OK of a read-only scratch file", path: "/scratch/ro.txt", mode: unix.W_OK, err: unix.EACCES},
-		{name: "W_OK of a read-only scratch file as root", root: true, path: "/scratch/ro.txt", mode: unix.W_OK},
+		{name: "W_OK of a read-only scratch file as root, which has no capability", root: true, path: "/scratch/ro.txt", mode: unix.W_OK, err: unix.EACCES},
 		{name: "invalid mode", path: "/etc/hostname", mode: 8, err: unix.EINVAL},
 		{name: "missing", path: "/scratch/nope", mode: unix.F_OK, err: unix.ENOENT},
 	}
