@@ -393,6 +393,25 @@ func TestLoadInline(t *testing.T) {
 			},
 		},
 		{
+			name: "host mounts follow host symlinks only when asked",
+			src: `sandbox "s" {
+				mount "/a" {
+					type = "host"
+					host = "hostdir"
+				}
+				mount "/b" {
+					type            = "host"
+					host            = "hostdir"
+					follow_symlinks = true
+				}
+			}`,
+			check: func(t *testing.T, p *Policy) {
+				if p.Mounts[0].FollowSymlinks || !p.Mounts[1].FollowSymlinks {
+					t.Errorf("FollowSymlinks = %v, %v; want false, true", p.Mounts[0].FollowSymlinks, p.Mounts[1].FollowSymlinks)
+				}
+			},
+		},
+		{
 			name: "the guest is uid and gid 1000 unless the policy says otherwise",
 			src:  `sandbox "s" { extends = "python" }`,
 			check: func(t *testing.T, p *Policy) {

@@ -98,7 +98,11 @@ type Mount struct {
 	Device       string    // device mounts: "null", "zero" or "urandom"
 	Exclude      []string  // host mounts: glob patterns (relative to the mount) hidden from the guest; see Excluded
 	HideDotfiles bool      // host mounts: hide names starting with "."
-	DeclRange    hcl.Range // where the mount was declared
+	// FollowSymlinks (host mounts): a symlink in the mount means its
+	// target on the host, reached through whichever mount exposes it;
+	// false: the target is a guest path.
+	FollowSymlinks bool
+	DeclRange      hcl.Range // where the mount was declared
 
 	excludes []*Glob // Exclude, compiled at load
 }

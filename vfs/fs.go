@@ -46,8 +46,12 @@ type Mount struct {
 	// the policy's glob language (with **) comes in this way.
 	Excluded     func(rel string) bool
 	HideDotfiles bool
-	Keep         string // scratch: a host directory to copy the contents to after the run (the caller's to do)
-	RootFD       int    // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
+	// FollowSymlinks (host): a symlink below the mount names a host path
+	// (relative to the link's host directory), reached through the mount
+	// that exposes it; false: its target is a guest path. See FollowHost.
+	FollowSymlinks bool
+	Keep           string // scratch: a host directory to copy the contents to after the run (the caller's to do)
+	RootFD         int    // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
 }
 
 // Options are the FS-wide settings. The zero value is usable for tests:
@@ -86,7 +90,7 @@ type FS struct {
 	opened  map[fileID]bool   // files handed to the guest: host identity → through a writable mount
 	devs    map[uint64]uint64 // host st_dev → the device number the guest sees
 	fds     []int             // fds to close on Close
-
+	hosts   []*node           // host mounts, by guest path: those a followed host symlink may lead into
 }
 
 type fileID struct{ dev, ino uint64 }

@@ -323,6 +323,14 @@ func (w *walker) stepHost(c string, last, follow bool) (stepResult, error) {
 		if err != nil {
 			return stepResult{}, err
 		}
+		if h.follow && target != "" && w.flags&NoSymlinks == 0 {
+			g, ok := w.fs.followHost(w.node, w.rel, target)
+			if !ok {
+				w.absence = NotMounted
+				return stepResult{}, unix.ENOENT
+			}
+			target = g
+		}
 		return w.followLink(target, last)
 	}
 	w.rel, w.st, w.path = rel, st, path.Join(w.path, c)

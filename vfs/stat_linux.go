@@ -1,6 +1,9 @@
 package vfs
 
 import (
+	"path"
+	"strings"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -140,7 +143,32 @@ func (fs *FS) Readlink(l *Loc) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(buf[:n]), nil
+	target := string(buf[:n])
+	if l.node.host.follow {
+		return fs.followedText(l, target), nil
+	}
+	return target, nil
+}
+
+// followedText is what readlink shows of a link in a mount with
+// FollowSymlinks: its own text where that text, read as a guest path,
+// names the file the link leads to, else the guest path it leads to, so
+// that a program resolving links itself (os.path.realpath) gets where the
+// walk goes. A target no mount exposes keeps its text.
+func (fs *FS) followedText(l *Loc, target string) string {
+	rel := strings.Split(l.rel, "/")
+	g, ok := fs.followHost(l.node, rel[:len(rel)-1], target)
+	if !ok || target == "" {
+		return target
+	}
+	asGuest := path.Join(path.Dir(l.Path), target)
+	if path.IsAbs(target) {
+		asGuest = path.Clean(target)
+	}
+	if asGuest == path.Clean(g) {
+		return target
+	}
+	return g
 }
 
 // Access checks mode (F_OK, or R_OK|W_OK|X_OK) against the Loc as the
