@@ -107,25 +107,29 @@ func (fs *FS) owner(l *Loc) error {
 // mayChangeDir is may_create's and may_delete's check on the directory
 // holding the Loc's last component, of a host mount: write and search.
 func (fs *FS) mayChangeDir(l *Loc) error {
+	_, err := fs.changeableDir(l)
+	return err
+}
+
+// changeableDir is mayChangeDir that also returns the directory's host
+// stat.
+func (fs *FS) changeableDir(l *Loc) (unix.Stat_t, error) {
 	var dir unix.Stat_t
 	if err := unix.Fstat(l.dirFD, &dir); err != nil {
-		return err
+		return dir, err
 	}
 	if !fs.hostPermits(&dir, permWrite|permExec) {
-		return unix.EACCES
+		return dir, unix.EACCES
 	}
-	return nil
+	return dir, nil
 }
 
 // mayDelete is may_delete for an existing Loc: write and search on its
 // directory, then the sticky bit (check_sticky): in a sticky directory
 // only the owner of the file or of the directory may remove or replace it.
 func (fs *FS) mayDelete(l *Loc) error {
-	if err := fs.mayChangeDir(l); err != nil {
-		return err
-	}
-	var dir unix.Stat_t
-	if err := unix.Fstat(l.dirFD, &dir); err != nil {
+	dir, err := fs.changeableDir(l)
+	if err != nil {
 		return err
 	}
 	if dir.Mode&unix.S_ISVTX != 0 && !fs.ownsHost(&dir) && !fs.ownsHost(&l.st) {
