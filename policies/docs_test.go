@@ -58,7 +58,7 @@ func TestPolicyDocMentionsEverything(t *testing.T) {
 	names = append(names, traceEvents...)
 	names = append(names, accessNames...)
 	names = append(names, classes...)
-	for _, s := range []any{fileSchema{}, sandboxBlock{}, interpreterBlock{}, limitsBlock{}, mountBlock{}, timeBlock{}, processBlock{}, networkBlock{}, traceBlock{}, ruleBlock{}} {
+	for _, s := range []any{fileSchema{}, sandboxBlock{}, interpreterBlock{}, limitsBlock{}, mountBlock{}, timeBlock{}, processBlock{}, networkBlock{}, traceBlock{}, identityBlock{}, ruleBlock{}} {
 		names = append(names, hclNames(s)...)
 	}
 	for _, n := range names {

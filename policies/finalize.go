@@ -26,6 +26,7 @@ func (l *layer) policy() (*Policy, hcl.Diagnostics) {
 		Process:       Process{Exec: values(l.exec.V)},
 		Network:       Network{Connect: destinationValues(l.connect.V)},
 		Trace:         l.trace.final(),
+		Identity:      l.identity.final(),
 		layer:         l,
 	}
 	p.Rules = append(append([]Rule(nil), l.rules...), l.impliedRules(p.Limits)...)

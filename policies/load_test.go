@@ -393,6 +393,75 @@ func TestLoadInline(t *testing.T) {
 			},
 		},
 		{
+			name: "host mounts follow host symlinks only when asked",
+			src: `sandbox "s" {
+				mount "/a" {
+					type = "host"
+					host = "hostdir"
+				}
+				mount "/b" {
+					type            = "host"
+					host            = "hostdir"
+					follow_symlinks = true
+				}
+			}`,
+			check: func(t *testing.T, p *Policy) {
+				if p.Mounts[0].FollowSymlinks || !p.Mounts[1].FollowSymlinks {
+					t.Errorf("FollowSymlinks = %v, %v; want false, true", p.Mounts[0].FollowSymlinks, p.Mounts[1].FollowSymlinks)
+				}
+			},
+		},
+		{
+			name: "the guest is uid and gid 1000 unless the policy says otherwise",
+			src:  `sandbox "s" { extends = "python" }`,
+			check: func(t *testing.T, p *Policy) {
+				if p.Identity != (Identity{UID: 1000, GID: 1000}) {
+					t.Errorf("Identity = %+v, want 1000/1000", p.Identity)
+				}
+			},
+		},
+		{
+			name: "identity sets the guest's uid and gid, from 0 to 65534",
+			src: `sandbox "s" {
+				identity {
+					uid = 0
+					gid = 65534
+				}
+			}`,
+			check: func(t *testing.T, p *Policy) {
+				if p.Identity != (Identity{UID: 0, GID: 65534}) {
+					t.Errorf("Identity = %+v, want 0/65534", p.Identity)
+				}
+			},
+		},
+		{
+			name: "identity is inherited attribute by attribute",
+			src: `sandbox "s" {
+				extends = "identity_base.hcl"
+				identity { gid = 4242 }
+			}`,
+			check: func(t *testing.T, p *Policy) {
+				if p.Identity != (Identity{UID: 2000, GID: 4242}) {
+					t.Errorf("Identity = %+v, want the parent's uid 2000 and the child's gid 4242", p.Identity)
+				}
+			},
+		},
+		{
+			name: "identity accepts numbers given as strings and variables",
+			src: `sandbox "s" {
+				identity {
+					uid = var.uid
+					gid = "77"
+				}
+			}`,
+			vars: map[string]string{"uid": "4242"},
+			check: func(t *testing.T, p *Policy) {
+				if p.Identity != (Identity{UID: 4242, GID: 77}) {
+					t.Errorf("Identity = %+v, want 4242/77", p.Identity)
+				}
+			},
+		},
+		{
 			name: "variables convert to the type an attribute needs",
 			src: `sandbox "s" {
 				deterministic = var.det

@@ -39,6 +39,7 @@ type Policy struct {
 	Process       Process           // subprocess policy
 	Network       Network           // network policy
 	Trace         Trace             // where the policy asks for a decision trace
+	Identity      Identity          // the guest's uid and gid
 	Rules         []Rule            // in evaluation order: own rules, then the extended policies', then those network and process imply
 
 	layer *layer // the evaluated settings with their source ranges, for Warnings
@@ -97,7 +98,11 @@ type Mount struct {
 	Device       string    // device mounts: "null", "zero" or "urandom"
 	Exclude      []string  // host mounts: glob patterns (relative to the mount) hidden from the guest; see Excluded
 	HideDotfiles bool      // host mounts: hide names starting with "."
-	DeclRange    hcl.Range // where the mount was declared
+	// FollowSymlinks (host mounts): a symlink in the mount means its
+	// target on the host, reached through whichever mount exposes it;
+	// false: the target is a guest path.
+	FollowSymlinks bool
+	DeclRange      hcl.Range // where the mount was declared
 
 	excludes []*Glob // Exclude, compiled at load
 }

@@ -26,6 +26,7 @@ type mountBlock struct {
 	Device       hcl.Expression `hcl:"device,optional"`
 	Exclude      hcl.Expression `hcl:"exclude,optional"`
 	HideDotfiles hcl.Expression `hcl:"hide_dotfiles,optional"`
+	Follow       hcl.Expression `hcl:"follow_symlinks,optional"`
 }
 
 var mountKinds = []string{string(MountHost), string(MountFile), string(MountDir), string(MountScratch), string(MountDevice)}
@@ -49,6 +50,7 @@ var mountAttrKinds = []struct {
 	{"device", func(b *mountBlock) hcl.Expression { return b.Device }, []MountKind{MountDevice}},
 	{"exclude", func(b *mountBlock) hcl.Expression { return b.Exclude }, []MountKind{MountHost}},
 	{"hide_dotfiles", func(b *mountBlock) hcl.Expression { return b.HideDotfiles }, []MountKind{MountHost}},
+	{"follow_symlinks", func(b *mountBlock) hcl.Expression { return b.Follow }, []MountKind{MountHost}},
 }
 
 // decodeMounts converts one file's mount blocks, refusing duplicates.
@@ -145,6 +147,7 @@ func (b *mountBlock) decodeHost(e *evaluator, m *Mount, dir string) {
 	}
 	m.Writable = e.boolean("writable", b.Writable).V
 	m.HideDotfiles = e.boolean("hide_dotfiles", b.HideDotfiles).V
+	m.FollowSymlinks = e.boolean("follow_symlinks", b.Follow).V
 	if ex := e.strings("exclude", b.Exclude); ex.Set {
 		for _, x := range ex.V {
 			g, err := compileExclude(x.Value)

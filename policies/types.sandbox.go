@@ -29,6 +29,7 @@ type sandboxBlock struct {
 	Process       *processBlock     `hcl:"process,block"`
 	Network       *networkBlock     `hcl:"network,block"`
 	Trace         *traceBlock       `hcl:"trace,block"`
+	Identity      *identityBlock    `hcl:"identity,block"`
 	Rules         []*ruleBlock      `hcl:"rule,block"`
 }
 
@@ -50,6 +51,7 @@ type layer struct {
 	exec          opt[[]located]
 	connect       opt[[]destination]
 	trace         traceLayer
+	identity      identityLayer
 	rules         []Rule
 }
 
@@ -77,6 +79,7 @@ func (b *sandboxBlock) decode(e *evaluator, source, dir string) *layer {
 	l.exec = proc.exec
 	l.connect = b.Network.decode(e)
 	l.trace = b.Trace.decode(e, dir)
+	l.identity = b.Identity.decode(e)
 	l.rules = decodeRules(e, b.Rules)
 	return l
 }
@@ -100,6 +103,7 @@ func (l *layer) inherit(parent *layer, e *evaluator) {
 	l.exec = l.exec.or(parent.exec)
 	l.connect = l.connect.or(parent.connect)
 	l.trace = l.trace.inherit(parent.trace)
+	l.identity = l.identity.inherit(parent.identity)
 	l.rules = mergeRules(parent.rules, l.rules)
 }
 

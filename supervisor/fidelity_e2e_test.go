@@ -5,6 +5,28 @@ import (
 	"testing"
 )
 
+// permissionProbe makes files and directories in /tmp that uid 1000 may
+// not use and prints what each use gives: a mode 000 file does not open
+// and access(R_OK) says so; a mode 0444 file does not open for writing;
+// nothing can be created in a mode 0500 directory; nothing below a mode
+// 0000 directory can be stat'ed.
+const permissionProbe = `import os
+def errno(f, *a):
+    try:
+        f(*a)
+        return "ok"
+    except PermissionError:
+        return "EACCES"
+open("/tmp/none", "w").close(); os.chmod("/tmp/none", 0)
+open("/tmp/ro", "w").close(); os.chmod("/tmp/ro", 0o444)
+os.mkdir("/tmp/rx"); os.chmod("/tmp/rx", 0o500)
+os.mkdir("/tmp/shut"); open("/tmp/shut/f", "w").close(); os.chmod("/tmp/shut", 0)
+print(errno(open, "/tmp/none"), os.access("/tmp/none", os.R_OK), os.access("/tmp/none", os.R_OK, effective_ids=True),
+      errno(open, "/tmp/ro", "w"), os.access("/tmp/ro", os.W_OK), errno(open, "/tmp/rx/new", "w"), errno(os.mkdir, "/tmp/rx/d"),
+      errno(os.stat, "/tmp/shut/f"), errno(os.unlink, "/tmp/shut/f"))`
+
+const permissionWant = "EACCES False False EACCES False EACCES EACCES EACCES EACCES"
+
 // TestGuestSeesWhatAKernelWouldAnswer runs calls whose answers CPython's
 // own test suite checks (tests/compat) and compares what the guest sees
 // with what an unprivileged process sees natively. Each snippet prints
@@ -65,6 +87,11 @@ except PermissionError:
 u = shutil.disk_usage(os.path.dirname(os.__file__))
 print(u.total > 0, u.used > 0, bool(os.statvfs(os.__file__).f_flag & os.ST_RDONLY), bool(os.statvfs("/tmp").f_flag & os.ST_RDONLY))`,
 			want: "True True True False",
+		},
+		{
+			name: "permission bits bind the guest as they bind uid 1000, also when gaol is root",
+			code: permissionProbe,
+			want: permissionWant,
 		},
 		{
 			name: "the profile's LANG=C.UTF-8 finds its locale: no fallback to C and UTF-8 mode",

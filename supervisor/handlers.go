@@ -30,8 +30,8 @@ var byName = map[string]handler{
 
 	"execve": sysExecve, "execveat": sysExecveat, "clone": sysClone, "fork": sysFork, "vfork": sysFork,
 	"kill": sysKill, "tgkill": sysTgkill, "tkill": sysTkill,
-	"setuid": sysSetuid, "setgid": sysSetuid, "setreuid": sysSetreuid, "setregid": sysSetreuid,
-	"setresuid": sysSetresuid, "setresgid": sysSetresuid, "setfsuid": sysSetfsuid, "setfsgid": sysSetfsuid,
+	"setuid": sysSetuid, "setgid": sysSetgid, "setreuid": sysSetreuid, "setregid": sysSetregid,
+	"setresuid": sysSetresuid, "setresgid": sysSetresgid, "setfsuid": sysSetfsuid, "setfsgid": sysSetfsgid,
 	"prlimit64": sysPrlimit64, "setrlimit": sysSetrlimit, "prctl": sysPrctl, "setsid": sysSetsid, "mmap": sysMmap, "mremap": sysMremap,
 	"ioctl": sysIoctl,
 

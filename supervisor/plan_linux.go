@@ -148,7 +148,7 @@ func toVFSMount(m policies.Mount) (vfs.Mount, error) {
 	}
 	switch m.Kind {
 	case policies.MountHost:
-		vm.Kind, vm.Host, vm.Writable = vfs.KindHost, m.Host, m.Writable
+		vm.Kind, vm.Host, vm.Writable, vm.FollowSymlinks = vfs.KindHost, m.Host, m.Writable, m.FollowSymlinks
 	case policies.MountFile:
 		vm.Kind, vm.Content = vfs.KindFile, []byte(m.Content)
 	case policies.MountDir:

@@ -161,7 +161,7 @@ func procSelfStatus(caller any, _ string) (vfs.Produced, error) {
 	if err != nil {
 		return vfs.Produced{}, err
 	}
-	ids := statusIDs{pid: c.p.nspid, ppid: guestPPid(host), uid: guestUID, umask: c.p.getUmask()}
+	ids := statusIDs{pid: c.p.nspid, ppid: guestPPid(host), uid: c.guestUID(), gid: c.guestGID(), umask: c.p.getUmask()}
 	return vfs.Produced{Kind: vfs.KindFile, Content: statusView(host, ids)}, nil
 }
 
@@ -183,7 +183,7 @@ func procSelfLimits(caller any, _ string) (vfs.Produced, error) {
 // decides rather than the host's.
 type statusIDs struct {
 	pid, ppid int // in the guest's PID namespace; ppid 0 when the parent is outside it
-	uid       int
+	uid, gid  int // the policy's identity
 	umask     uint32
 }
 
@@ -207,7 +207,7 @@ var statusKept = map[string]bool{
 func statusView(host []byte, ids statusIDs) []byte {
 	var out bytes.Buffer
 	pid := strconv.Itoa(ids.pid)
-	idLine := strings.Repeat(strconv.Itoa(ids.uid)+"\t", 3) + strconv.Itoa(ids.uid)
+	idLine := func(id int) string { return strings.Repeat(strconv.Itoa(id)+"\t", 3) + strconv.Itoa(id) }
 	sc := bufio.NewScanner(bytes.NewReader(host))
 	for sc.Scan() {
 		line := sc.Text()
@@ -227,8 +227,10 @@ func statusView(host []byte, ids statusIDs) []byte {
 			val = strconv.Itoa(ids.ppid)
 		case "Ngid", "TracerPid":
 			val = "0"
-		case "Uid", "Gid":
-			val = idLine
+		case "Uid":
+			val = idLine(ids.uid)
+		case "Gid":
+			val = idLine(ids.gid)
 		case "Groups":
 			val = ""
 		default:

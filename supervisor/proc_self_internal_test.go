@@ -9,9 +9,9 @@ func TestStatusViewShowsTheGuestsIdsAndNothingOfTheHost(t *testing.T) {
 		"CapInh:\t0000000000000000\nCapEff:\t000001ffffffffff\nNoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t1\n" +
 		"Speculation_Store_Bypass:\tthread vulnerable\nCpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t154\n"
 	want := "Name:\tpython3\nUmask:\t0077\nState:\tR (running)\nTgid:\t6\nNgid:\t0\nPid:\t6\nPPid:\t1\n" +
-		"TracerPid:\t0\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\nFDSize:\t64\nGroups:\t\nNStgid:\t6\nNSpid:\t6\n" +
+		"TracerPid:\t0\nUid:\t1000\t1000\t1000\t1000\nGid:\t2000\t2000\t2000\t2000\nFDSize:\t64\nGroups:\t\nNStgid:\t6\nNSpid:\t6\n" +
 		"VmPeak:\t   13860 kB\nVmRSS:\t    8260 kB\nThreads:\t3\nCpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t154\n"
-	got := string(statusView([]byte(host), statusIDs{pid: 6, ppid: 1, uid: 1000, umask: 0o077}))
+	got := string(statusView([]byte(host), statusIDs{pid: 6, ppid: 1, uid: 1000, gid: 2000, umask: 0o077}))
 	if got != want {
 		t.Errorf("statusView:\n%s\nwant:\n%s", got, want)
 	}

@@ -47,9 +47,6 @@ type Tuning struct {
 	Spin         time.Duration // how long a worker polls before it sleeps
 }
 
-// guestUID is the uid and gid the guest has in its user namespace.
-const guestUID = 1000
-
 // Run runs the interpreter under the policy and returns the run's result.
 // It never returns nil: a failure of gaol itself is the result's Error.
 func Run(ctx context.Context, o Options) *Result {
@@ -373,13 +370,16 @@ func (r *runner) initCommand(ctrl *os.File, io *stdio, newNet bool) *exec.Cmd {
 	if newNet {
 		flags |= syscall.CLONE_NEWNET
 	}
+	id := r.o.Policy.Identity
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags:                 uintptr(flags),
-		UidMappings:                []syscall.SysProcIDMap{{ContainerID: guestUID, HostID: os.Getuid(), Size: 1}},
-		GidMappings:                []syscall.SysProcIDMap{{ContainerID: guestUID, HostID: os.Getgid(), Size: 1}},
+		Cloneflags: uintptr(flags),
+		// The guest's ids (the policy's identity) are gaol's own on the
+		// host, and the only ids its namespace maps.
+		UidMappings:                []syscall.SysProcIDMap{{ContainerID: int(id.UID), HostID: os.Geteuid(), Size: 1}},
+		GidMappings:                []syscall.SysProcIDMap{{ContainerID: int(id.GID), HostID: os.Getegid(), Size: 1}},
 		GidMappingsEnableSetgroups: false,
 		Pdeathsig:                  syscall.SIGKILL,
-		// uid 1000 would lose its namespace capabilities at the exec; the
+		// A uid other than 0 would lose its namespace capabilities at the exec; the
 		// stub keeps CAP_SYS_ADMIN (in its own namespace only) to create the
 		// tmpfs mounts. Its confined thread drops every capability before
 		// it forks the interpreter.
@@ -407,11 +407,24 @@ func (r *runner) buildFS(sup int, plan *plan) (*vfs.FS, error) {
 		mounts[idx].RootFD = fds[i]
 	}
 	shadow := fds[len(fds)-1]
-	fs, err := vfs.New(mounts, vfs.Options{ShadowFD: shadow, UID: guestUID, GID: guestUID})
+	id := r.o.Policy.Identity
+	fs, err := vfs.New(mounts, vfs.Options{ShadowFD: shadow, UID: id.UID, GID: id.GID,
+		HostUID: uint32(os.Geteuid()), HostGID: uint32(os.Getegid()), HostGroups: hostGroups()})
 	if err != nil {
 		return nil, err
 	}
 	return fs, nil
+}
+
+// hostGroups are the supplementary groups of the user running gaol, which
+// the guest keeps (setgroups is denied in its namespace).
+func hostGroups() []uint32 {
+	groups, _ := os.Getgroups()
+	out := make([]uint32, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, uint32(g))
+	}
+	return out
 }
 
 // relay copies guest output to dst, counting it against the output budget.

@@ -323,6 +323,9 @@ func (c *call) fchmod(fd int, mode uint32) reply {
 		return r
 	}
 	defer unix.Close(our)
+	if err := c.heldCheck(our, c.s.fs.MayChmodHeld); err != nil {
+		return fail(err)
+	}
 	if mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
 		return deny(unix.EPERM, "no set-user-ID or set-group-ID files")
 	}
@@ -385,7 +388,21 @@ func (c *call) futimens(fd int, ts []unix.Timespec) reply {
 		return r
 	}
 	defer unix.Close(our)
+	touch := func(st *unix.Stat_t) error { return c.s.fs.MayTouchHeld(st, ts) }
+	if err := c.heldCheck(our, touch); err != nil {
+		return fail(err)
+	}
 	return c.fsResult(unix.UtimesNanoAt(our, "", ts, unix.AT_EMPTY_PATH))
+}
+
+// heldCheck runs one of the VFS's permission checks on the host stat of
+// the supervisor's copy of a guest fd.
+func (c *call) heldCheck(our int, check func(*unix.Stat_t) error) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(our, &st); err != nil {
+		return err
+	}
+	return check(&st)
 }
 
 // heldWritable takes the supervisor's copy of a guest fd whose file the VFS

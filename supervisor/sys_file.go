@@ -273,7 +273,7 @@ func (c *call) statFD(fd int) (unix.Stat_t, error) {
 			return c.s.fs.Stat(loc)
 		}
 	}
-	c.s.fs.Disguise(&st, c.s.fs.OpenedWritable(&st))
+	c.s.fs.Disguise(&st)
 	return st, nil
 }
 

@@ -65,7 +65,8 @@ func newFixtureAs(t *testing.T, uid uint32) *fixture {
 		{Guest: "/single", Kind: vfs.KindHost, Host: filepath.Join(f.host, "readme.txt")},
 		{Guest: "/dev/null", Kind: vfs.KindDevice, Device: "null"},
 		{Guest: "/dev/zero", Kind: vfs.KindDevice, Device: "zero"},
-	}, vfs.Options{ShadowFD: openPath(t, t.TempDir()), UID: uid, GID: uid})
+	}, vfs.Options{ShadowFD: openPath(t, t.TempDir()), UID: uid, GID: uid,
+		HostUID: uint32(os.Geteuid()), HostGID: uint32(os.Getegid())})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -46,8 +46,12 @@ type Mount struct {
 	// the policy's glob language (with **) comes in this way.
 	Excluded     func(rel string) bool
 	HideDotfiles bool
-	Keep         string // scratch: a host directory to copy the contents to after the run (the caller's to do)
-	RootFD       int    // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
+	// FollowSymlinks (host): a symlink below the mount names a host path
+	// (relative to the link's host directory), reached through the mount
+	// that exposes it; false: its target is a guest path. See FollowHost.
+	FollowSymlinks bool
+	Keep           string // scratch: a host directory to copy the contents to after the run (the caller's to do)
+	RootFD         int    // scratch: an O_PATH or O_DIRECTORY fd of an empty writable directory; New owns it, even when it fails
 	// Dynamic, on a file, symlink or dir mount, produces its content
 	// (target, children) for each process that looks it up, instead of
 	// Content (Target, child mounts).
@@ -55,15 +59,29 @@ type Mount struct {
 }
 
 // Options are the FS-wide settings. The zero value is usable for tests:
-// owner 0, no shadow directory (virtual directories then cannot be opened).
+// a guest that is root, standing for the host's root, and no shadow
+// directory (virtual directories then cannot be opened).
 type Options struct {
 	// ShadowFD is a writable directory in which the FS creates one empty
 	// directory per virtual directory the guest opens, so that the guest
 	// holds a real directory fd for it. Owned by the FS after New; -1 for none.
 	ShadowFD int
-	// UID and GID own writable files as the guest sees them.
+	// UID and GID are the guest's ids: the owner of the virtual tree, and
+	// of every host file that HostUID and HostGID own.
 	UID, GID uint32
+	// HostUID and HostGID are the host ids the guest stands for: gaol's
+	// own, which the guest's user namespace maps to UID and GID. Host
+	// files of other owners appear owned by Nobody, as in a user
+	// namespace that maps only gaol's ids.
+	HostUID, HostGID uint32
+	// HostGroups are the supplementary groups of the user running gaol,
+	// which the guest's process keeps: their files take the group bits.
+	HostGroups []uint32
 }
+
+// Nobody is the uid and gid of host owners the guest's view does not
+// map: the kernel's default overflowuid and overflowgid.
+const Nobody = 65534
 
 // FS is one run's filesystem. Safe for concurrent use.
 type FS struct {
@@ -77,6 +95,7 @@ type FS struct {
 	devs    map[uint64]uint64 // host st_dev → the device number the guest sees
 	dynInos map[string]uint64 // produced nodes: guest path → inode number
 	fds     []int             // fds to close on Close
+	hosts   []*node           // host mounts, by guest path: those a followed host symlink may lead into
 }
 
 type fileID struct{ dev, ino uint64 }

@@ -11,10 +11,12 @@ import (
 type hostMount struct {
 	rootFD   int    // O_PATH fd of the directory, or of the file's parent directory
 	name     string // "." for a directory mount, else the file's name in rootFD
+	hostPath string // host: the canonical host path of the directory or file
 	isDir    bool
 	writable bool
 	scratch  bool
 	hideDot  bool
+	follow   bool // symlinks below name host paths (Mount.FollowSymlinks)
 	exclude  []string
 	excluded func(rel string) bool
 }
@@ -59,8 +61,10 @@ func (fs *FS) fill(n *node, m Mount) error {
 			return err
 		}
 		h.writable, h.hideDot, h.exclude, h.excluded = m.Writable, m.HideDotfiles, m.Exclude, m.Excluded
+		h.follow = m.FollowSymlinks
 		fs.fds = append(fs.fds, h.rootFD)
 		n.host = h
+		fs.hosts = insertByPath(fs.hosts, n)
 	case KindScratch:
 		if m.RootFD <= 0 {
 			return fmt.Errorf("scratch mount without a provisioned directory")
@@ -107,7 +111,12 @@ func openHost(hostPath string) (*hostMount, error) {
 		if err != nil {
 			return nil, fmt.Errorf("host path %s: %w", hostPath, err)
 		}
-		return &hostMount{rootFD: fd, name: ".", isDir: true}, nil
+		real, err := fdPath(fd)
+		if err != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("host path %s: %w", hostPath, err)
+		}
+		return &hostMount{rootFD: fd, name: ".", isDir: true, hostPath: real}, nil
 	}
 	real, err := realpath(hostPath)
 	if err != nil {
@@ -117,7 +126,7 @@ func openHost(hostPath string) (*hostMount, error) {
 	if err != nil {
 		return nil, fmt.Errorf("host path %s: %w", hostPath, err)
 	}
-	return &hostMount{rootFD: fd, name: path.Base(real)}, nil
+	return &hostMount{rootFD: fd, name: path.Base(real), hostPath: real}, nil
 }
 
 func realpath(p string) (string, error) {
@@ -126,6 +135,11 @@ func realpath(p string) (string, error) {
 		return "", err
 	}
 	defer unix.Close(fd)
+	return fdPath(fd)
+}
+
+// fdPath is the host path of a file gaol holds, as /proc shows it.
+func fdPath(fd int) (string, error) {
 	buf := make([]byte, unix.PathMax)
 	n, err := unix.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd), buf)
 	if err != nil {

@@ -94,6 +94,9 @@ func (fs *FS) open(l *Loc, flags int, mode uint32, wait bool) (int, error) {
 	if err := l.openChecks(flags); err != nil {
 		return -1, err
 	}
+	if err := fs.mayOpen(l, flags); err != nil {
+		return -1, err
+	}
 	if l.node.host != nil {
 		return fs.openHost(l, flags, mode, wait)
 	}
@@ -117,6 +120,9 @@ func (fs *FS) create(l *Loc, flags int, mode uint32) (int, error) {
 		return -1, unix.EROFS
 	case l.denied:
 		return -1, unix.EACCES
+	}
+	if err := fs.mayChangeDir(l); err != nil {
+		return -1, err
 	}
 	// No set-user-ID or set-group-ID file is ever created: the
 	// supervisor creates it with its own credentials.
@@ -203,6 +209,16 @@ func (l *Loc) openChecks(flags int) error {
 		return unix.EROFS
 	}
 	return nil
+}
+
+// mayOpen is may_open's inode_permission for an existing Loc: the access
+// the flags ask for, or for O_TMPFILE write and search on the directory
+// (vfs_tmpfile).
+func (fs *FS) mayOpen(l *Loc, flags int) error {
+	if flags&oTmpfile != 0 {
+		return fs.mayAccess(l, permWrite|permExec)
+	}
+	return fs.mayAccess(l, openMask(flags))
 }
 
 func (fs *FS) openHost(l *Loc, flags int, mode uint32, wait bool) (int, error) {

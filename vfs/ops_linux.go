@@ -48,6 +48,9 @@ func (fs *FS) Mkdir(l *Loc, mode uint32) error {
 	if l.denied {
 		return unix.EACCES
 	}
+	if err := fs.mayChangeDir(l); err != nil {
+		return err
+	}
 	mode = SafeMode(mode)
 	if err := unix.Mkdirat(l.dirFD, l.name, mode); err != nil {
 		return err
@@ -75,7 +78,7 @@ func (fs *FS) Mknod(l *Loc, mode uint32) error {
 	default:
 		return unix.EINVAL
 	}
-	if err := createChecks(l); err != nil {
+	if err := fs.createChecks(l); err != nil {
 		return err
 	}
 	if typ != unix.S_IFREG && typ != unix.S_IFIFO {
@@ -100,6 +103,9 @@ func (fs *FS) Unlink(l *Loc, dir bool) error {
 	if !l.Exists {
 		return unix.ENOENT
 	}
+	if err := fs.mayDelete(l); err != nil {
+		return err
+	}
 	flags := 0
 	if dir {
 		flags = unix.AT_REMOVEDIR
@@ -114,7 +120,7 @@ func (fs *FS) Symlink(target string, l *Loc) error {
 	if err := checkName(target); err != nil {
 		return err
 	}
-	if err := createChecks(l); err != nil {
+	if err := fs.createChecks(l); err != nil {
 		return err
 	}
 	return unix.Symlinkat(target, l.dirFD, l.name)
@@ -133,8 +139,9 @@ func checkName(p string) error {
 }
 
 // createChecks are filename_create's checks for symlink and link targets:
-// an existing name, then a trailing slash, then a read-only mount.
-func createChecks(l *Loc) error {
+// an existing name, then a trailing slash, then a read-only mount; then
+// may_create's permission on the directory.
+func (fs *FS) createChecks(l *Loc) error {
 	switch {
 	case l.Exists:
 		return unix.EEXIST
@@ -147,7 +154,7 @@ func createChecks(l *Loc) error {
 	if l.denied {
 		return unix.EACCES
 	}
-	return nil
+	return fs.mayChangeDir(l)
 }
 
 // renameFlags are the flags renameat2(2) knows.
@@ -173,11 +180,38 @@ func (fs *FS) Rename(from, to *Loc, flags uint) error {
 	case !from.IsDir() && (from.slash || to.slash):
 		return unix.ENOTDIR
 	}
+	if err := fs.mayRename(from, to); err != nil {
+		return err
+	}
 	if err := unix.Renameat2(from.dirFD, from.name, to.dirFD, to.name, flags); err != nil {
 		return err
 	}
 	fs.renamed(from.Path, to.Path, flags&unix.RENAME_EXCHANGE != 0)
 	return nil
+}
+
+// mayRename is vfs_rename's permission checks: may_delete on the source,
+// may_delete or may_create on the target, and write permission on a
+// directory that moves to another parent (its ".." changes).
+func (fs *FS) mayRename(from, to *Loc) error {
+	if err := fs.mayDelete(from); err != nil {
+		return err
+	}
+	check := fs.mayChangeDir
+	if to.Exists {
+		check = fs.mayDelete
+	}
+	if err := check(to); err != nil {
+		return err
+	}
+	if !from.IsDir() {
+		return nil
+	}
+	same, err := sameDir(from.dirFD, to.dirFD)
+	if err != nil || same {
+		return err
+	}
+	return fs.mayAccess(from, permWrite)
 }
 
 // renamed moves the remembered guest paths of a renamed directory tree,
@@ -212,7 +246,7 @@ func (fs *FS) Link(from, to *Loc) error {
 	if !from.Exists {
 		return unix.ENOENT
 	}
-	if err := createChecks(to); err != nil {
+	if err := fs.createChecks(to); err != nil {
 		return err
 	}
 	if mountOf(from) != parentMount(to) {
@@ -232,12 +266,15 @@ func (fs *FS) Chmod(l *Loc, mode uint32) error {
 	if !l.Writable() {
 		return unix.EROFS
 	}
-	// fchmodat2 with AT_SYMLINK_NOFOLLOW: if the guest swapped the name for
-	// a symlink since it was resolved, the kernel refuses instead of
-	// following it out of the mount.
+	if err := fs.owner(l); err != nil {
+		return err
+	}
 	if mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
 		return unix.EPERM // see SafeMode
 	}
+	// fchmodat2 with AT_SYMLINK_NOFOLLOW: if the guest swapped the name for
+	// a symlink since it was resolved, the kernel refuses instead of
+	// following it out of the mount.
 	return fchmodat2(l.dirFD, l.name, SafeMode(mode), unix.AT_SYMLINK_NOFOLLOW)
 }
 
@@ -258,6 +295,9 @@ func (fs *FS) Truncate(l *Loc, size int64) error {
 		return unix.EINVAL
 	case !l.Writable():
 		return unix.EROFS
+	}
+	if err := fs.mayAccess(l, permWrite); err != nil {
+		return err
 	}
 	fd, err := openBeneath(l.dirFD, l.name, unix.O_WRONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if err != nil {
@@ -282,6 +322,13 @@ func (fs *FS) Utimens(l *Loc, ts []unix.Timespec) error {
 	}
 	if !l.Writable() {
 		return unix.EROFS
+	}
+	st, owned, err := fs.permStat(l)
+	if err != nil {
+		return err
+	}
+	if err := fs.mayTouch(&st, owned, ts); err != nil {
+		return err
 	}
 	return unix.UtimesNanoAt(l.dirFD, l.name, ts, unix.AT_SYMLINK_NOFOLLOW)
 }
@@ -311,6 +358,15 @@ func (fs *FS) Chown(l *Loc, uid, gid int) error {
 	if !l.Writable() {
 		return unix.EROFS
 	}
+	if err := fs.chownOK(&st, uid, gid); err != nil {
+		return err
+	}
+	return unix.Fchownat(l.dirFD, l.name, -1, -1, unix.AT_SYMLINK_NOFOLLOW)
+}
+
+// chownOK is the kernel's chown_ok and chgrp_ok for the guest, on a stat
+// in the guest's view.
+func (fs *FS) chownOK(st *unix.Stat_t, uid, gid int) error {
 	switch {
 	case uid == -1 && gid == -1:
 	case st.Uid != fs.opts.UID,
@@ -318,14 +374,19 @@ func (fs *FS) Chown(l *Loc, uid, gid int) error {
 		gid != -1 && uint32(gid) != st.Gid && uint32(gid) != fs.opts.GID:
 		return unix.EPERM
 	}
-	return unix.Fchownat(l.dirFD, l.name, -1, -1, unix.AT_SYMLINK_NOFOLLOW)
+	return nil
 }
 
 // FchownOwn is Chown for a host fd the guest holds, of a file handed out
-// through a writable mount (the guest owns it).
+// through a writable mount.
 func (fs *FS) FchownOwn(fd, uid, gid int) error {
-	if uid != -1 && uint32(uid) != fs.opts.UID || gid != -1 && uint32(gid) != fs.opts.GID {
-		return unix.EPERM
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	st.Uid, st.Gid = fs.Owner(st.Uid, st.Gid)
+	if err := fs.chownOK(&st, uid, gid); err != nil {
+		return err
 	}
 	return unix.Fchown(fd, -1, -1)
 }

@@ -214,6 +214,9 @@ func (w *walker) step(c string, last bool) (stepResult, error) {
 	if !w.isDir() {
 		return stepResult{}, unix.ENOTDIR
 	}
+	if !w.searchable() {
+		return stepResult{}, unix.EACCES
+	}
 	switch c {
 	case ".":
 		return stepResult{}, nil
@@ -241,9 +244,7 @@ func (w *walker) up() error {
 		top := len(w.fds) - 1
 		unix.Close(w.fds[top])
 		w.fds, w.rel, w.path = w.fds[:top], w.rel[:len(w.rel)-1], path.Dir(w.path)
-		if len(w.rel) == 0 {
-			return nil
-		}
+		// At the mount's root too: its search permission is checked next.
 		return unix.Fstat(w.fds[top-1], &w.st)
 	}
 	if w.node.parent != nil {
@@ -279,6 +280,9 @@ func (w *walker) stepVirtual(c string, last, follow bool) (stepResult, error) {
 			if err := w.statHostFile(); err != nil {
 				return stepResult{}, err
 			}
+		} else if err := unix.Fstat(child.host.rootFD, &w.st); err != nil {
+			// The root's mode decides whether the walk may search it.
+			return stepResult{}, err
 		}
 	}
 	return stepResult{}, nil
@@ -326,6 +330,14 @@ func (w *walker) stepHost(c string, last, follow bool) (stepResult, error) {
 		unix.Close(fd)
 		if err != nil {
 			return stepResult{}, err
+		}
+		if h.follow && target != "" && w.flags&NoSymlinks == 0 {
+			g, ok := w.fs.followHost(w.node, w.rel, target)
+			if !ok {
+				w.absence = NotMounted
+				return stepResult{}, unix.ENOENT
+			}
+			target = g
 		}
 		return w.followLink(target, last)
 	}

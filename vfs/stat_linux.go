@@ -1,6 +1,9 @@
 package vfs
 
 import (
+	"path"
+	"strings"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -11,7 +14,7 @@ func (fs *FS) Stat(l *Loc) (unix.Stat_t, error) {
 	}
 	if l.node.host != nil {
 		st := l.st
-		fs.Disguise(&st, l.Writable())
+		fs.Disguise(&st)
 		return st, nil
 	}
 	return fs.virtualStat(l.node)
@@ -23,8 +26,8 @@ const virtualDev = 0x3f
 
 // Disguise rewrites a host stat into the guest's view: device numbers are
 // per-run virtual ones (the same host device always gets the same one),
-// and files of writable mounts belong to the guest, the others to root.
-func (fs *FS) Disguise(st *unix.Stat_t, writable bool) {
+// and owners are mapped as the guest's user namespace maps them (Owner).
+func (fs *FS) Disguise(st *unix.Stat_t) {
 	fs.mu.Lock()
 	dev, ok := fs.devs[st.Dev]
 	if !ok {
@@ -33,11 +36,21 @@ func (fs *FS) Disguise(st *unix.Stat_t, writable bool) {
 	}
 	fs.mu.Unlock()
 	st.Dev = dev
-	if writable {
-		st.Uid, st.Gid = fs.opts.UID, fs.opts.GID
-	} else {
-		st.Uid, st.Gid = 0, 0
+	st.Uid, st.Gid = fs.Owner(st.Uid, st.Gid)
+}
+
+// Owner maps a host file's owner and group to the ids the guest sees:
+// gaol's own ids (Options.HostUID, HostGID) are the guest's, every other
+// id is Nobody.
+func (fs *FS) Owner(uid, gid uint32) (uint32, uint32) {
+	guestUID, guestGID := uint32(Nobody), uint32(Nobody)
+	if uid == fs.opts.HostUID {
+		guestUID = fs.opts.UID
 	}
+	if gid == fs.opts.HostGID {
+		guestGID = fs.opts.GID
+	}
+	return guestUID, guestGID
 }
 
 func (fs *FS) virtualStat(n *node) (unix.Stat_t, error) {
@@ -46,14 +59,14 @@ func (fs *FS) virtualStat(n *node) (unix.Stat_t, error) {
 		if err := unix.Stat(n.device, &st); err != nil {
 			return st, err
 		}
-		fs.Disguise(&st, false)
+		fs.Disguise(&st)
 		st.Ino = n.ino
 		return st, nil
 	}
 	ts := unix.NsecToTimespec(fs.start.UnixNano())
 	st := unix.Stat_t{
 		Dev: unix.Mkdev(0, virtualDev), Ino: n.ino, Nlink: 1, Blksize: 4096,
-		Atim: ts, Mtim: ts, Ctim: ts,
+		Uid: fs.opts.UID, Gid: fs.opts.GID, Atim: ts, Mtim: ts, Ctim: ts,
 	}
 	switch n.kind {
 	case KindDir:
@@ -90,8 +103,8 @@ func (fs *FS) Statx(l *Loc, mask int) (unix.Statx_t, error) {
 	if err := unix.Statx(l.dirFD, l.name, unix.AT_SYMLINK_NOFOLLOW|unix.AT_STATX_SYNC_AS_STAT, mask, &stx); err != nil {
 		return stx, err
 	}
-	st := unix.Stat_t{Dev: unix.Mkdev(stx.Dev_major, stx.Dev_minor)}
-	fs.Disguise(&st, l.Writable())
+	st := unix.Stat_t{Dev: unix.Mkdev(stx.Dev_major, stx.Dev_minor), Uid: stx.Uid, Gid: stx.Gid}
+	fs.Disguise(&st)
 	stx.Dev_major, stx.Dev_minor = unix.Major(st.Dev), unix.Minor(st.Dev)
 	stx.Uid, stx.Gid = st.Uid, st.Gid
 	stx.Mask &^= unix.STATX_MNT_ID | unix.STATX_MNT_ID_UNIQUE
@@ -130,43 +143,50 @@ func (fs *FS) Readlink(l *Loc) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(buf[:n]), nil
+	target := string(buf[:n])
+	if l.node.host.follow {
+		return fs.followedText(l, target), nil
+	}
+	return target, nil
+}
+
+// followedText is what readlink shows of a link in a mount with
+// FollowSymlinks: its own text where that text, read as a guest path,
+// names the file the link leads to, else the guest path it leads to, so
+// that a program resolving links itself (os.path.realpath) gets where the
+// walk goes. A target no mount exposes keeps its text.
+func (fs *FS) followedText(l *Loc, target string) string {
+	rel := strings.Split(l.rel, "/")
+	g, ok := fs.followHost(l.node, rel[:len(rel)-1], target)
+	if !ok || target == "" {
+		return target
+	}
+	asGuest := path.Join(path.Dir(l.Path), target)
+	if path.IsAbs(target) {
+		asGuest = path.Clean(target)
+	}
+	if asGuest == path.Clean(g) {
+		return target
+	}
+	return g
 }
 
 // Access checks mode (F_OK, or R_OK|W_OK|X_OK) against the Loc as the
 // guest sees it, as faccessat(2) would: EROFS for writing what lies in a
-// read-only mount (devices excepted), then the permission bits of the
-// owner, group or other class the guest's UID and GID fall in. A guest
-// with UID 0 reads and writes anything and executes what has an x bit.
+// read-only mount (devices excepted), then the permission bits the guest's
+// identity meets (see perm_linux.go). The guest's real and effective ids
+// are the same, so AT_EACCESS changes nothing.
 func (fs *FS) Access(l *Loc, mode uint32) error {
 	if mode&^(unix.R_OK|unix.W_OK|unix.X_OK) != 0 {
 		return unix.EINVAL
 	}
-	st, err := fs.Stat(l)
-	if err != nil {
-		return err
+	if !l.Exists {
+		return unix.ENOENT
 	}
 	if mode&unix.W_OK != 0 && !l.Writable() && l.node.kind != KindDevice {
 		return unix.EROFS
 	}
-	if !fs.permits(&st, mode) {
-		return unix.EACCES
-	}
-	return nil
-}
-
-func (fs *FS) permits(st *unix.Stat_t, mode uint32) bool {
-	if fs.opts.UID == 0 {
-		return mode&unix.X_OK == 0 || st.Mode&unix.S_IFMT == unix.S_IFDIR || st.Mode&0o111 != 0
-	}
-	perm := st.Mode
-	switch {
-	case st.Uid == fs.opts.UID:
-		perm >>= 6
-	case st.Gid == fs.opts.GID:
-		perm >>= 3
-	}
-	return perm&mode == mode
+	return fs.mayAccess(l, mode)
 }
 
 // tmpfsMagic is TMPFS_MAGIC, the type the virtual tree reports.

@@ -1,6 +1,7 @@
 package vfs_test
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -33,9 +34,9 @@ func TestStatVirtual(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Mode != tt.mode || st.Size != tt.size || st.Nlink != tt.nlink || st.Dev != virtualDev || st.Uid != 0 {
-				t.Errorf("mode %#o size %d nlink %d dev %#x uid %d; want %#o %d %d %#x 0",
-					st.Mode, st.Size, st.Nlink, st.Dev, st.Uid, tt.mode, tt.size, tt.nlink, virtualDev)
+			if st.Mode != tt.mode || st.Size != tt.size || st.Nlink != tt.nlink || st.Dev != virtualDev || st.Uid != 1000 || st.Gid != 1000 {
+				t.Errorf("mode %#o size %d nlink %d dev %#x owner %d:%d; want %#o %d %d %#x, the guest's 1000:1000",
+					st.Mode, st.Size, st.Nlink, st.Dev, st.Uid, st.Gid, tt.mode, tt.size, tt.nlink, virtualDev)
 			}
 			again, _ := f.fs.Stat(f.resolve(t, tt.path, 0))
 			if again != st {
@@ -83,10 +84,10 @@ func TestStatHost(t *testing.T) {
 		hostPath func(*fixture) string
 		uid      uint32
 	}{
-		{name: "read-only host file belongs to root", path: "/data/readme.txt", hostPath: func(f *fixture) string { return filepath.Join(f.host, "readme.txt") }},
-		{name: "read-only host mount root", path: "/data", hostPath: func(f *fixture) string { return f.host }},
-		{name: "host file mount", path: "/single", hostPath: func(f *fixture) string { return filepath.Join(f.host, "readme.txt") }},
-		{name: "unfollowed host symlink", path: "/data/abs", hostPath: func(f *fixture) string { return filepath.Join(f.host, "abs") }},
+		{name: "read-only host file of gaol's user belongs to the guest", path: "/data/readme.txt", hostPath: func(f *fixture) string { return filepath.Join(f.host, "readme.txt") }, uid: 1000},
+		{name: "read-only host mount root", path: "/data", hostPath: func(f *fixture) string { return f.host }, uid: 1000},
+		{name: "host file mount", path: "/single", hostPath: func(f *fixture) string { return filepath.Join(f.host, "readme.txt") }, uid: 1000},
+		{name: "unfollowed host symlink", path: "/data/abs", hostPath: func(f *fixture) string { return filepath.Join(f.host, "abs") }, uid: 1000},
 		{name: "scratch file belongs to the guest", path: "/scratch/file.txt", hostPath: func(f *fixture) string { return filepath.Join(f.scratch, "file.txt") }, uid: 1000},
 		{name: "writable host dir belongs to the guest", path: "/rw", hostPath: func(f *fixture) string { return f.rw }, uid: 1000},
 	}
@@ -134,9 +135,9 @@ func TestDisguiseIsConsistent(t *testing.T) {
 		t.Skip("test directories are not on one filesystem apart from /proc")
 	}
 	hostDev := a.Dev
-	f.fs.Disguise(&a, false)
-	f.fs.Disguise(&b, true)
-	f.fs.Disguise(&other, false)
+	f.fs.Disguise(&a)
+	f.fs.Disguise(&b)
+	f.fs.Disguise(&other)
 	if a.Dev != b.Dev {
 		t.Errorf("one host device got two numbers: %#x, %#x", a.Dev, b.Dev)
 	}
@@ -147,6 +148,54 @@ func TestDisguiseIsConsistent(t *testing.T) {
 	if st.Dev != a.Dev {
 		t.Errorf("Stat dev %#x, Disguise dev %#x", st.Dev, a.Dev)
 	}
+}
+
+func TestOwnersMapAsTheGuestsUserNamespaceWould(t *testing.T) {
+	fs, err := vfs.New(nil, vfs.Options{UID: 4242, GID: 4343, HostUID: 500, HostGID: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	tests := []struct {
+		name             string
+		uid, gid         uint32
+		wantUID, wantGID uint32
+	}{
+		{name: "gaol's own user and group are the guest's", uid: 500, gid: 600, wantUID: 4242, wantGID: 4343},
+		{name: "root is nobody", uid: 0, gid: 0, wantUID: vfs.Nobody, wantGID: vfs.Nobody},
+		{name: "another user in gaol's group", uid: 501, gid: 600, wantUID: vfs.Nobody, wantGID: 4343},
+		{name: "gaol's user in another group", uid: 500, gid: 0, wantUID: 4242, wantGID: vfs.Nobody},
+		{name: "the guest's own ids on the host are someone else's", uid: 4242, gid: 4343, wantUID: vfs.Nobody, wantGID: vfs.Nobody},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := unix.Stat_t{Uid: tt.uid, Gid: tt.gid}
+			fs.Disguise(&st)
+			if st.Uid != tt.wantUID || st.Gid != tt.wantGID {
+				t.Errorf("host %d:%d appears as %d:%d, want %d:%d", tt.uid, tt.gid, st.Uid, st.Gid, tt.wantUID, tt.wantGID)
+			}
+		})
+	}
+}
+
+func TestHostFileOfAnotherUserBelongsToNobody(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("giving a file to another user needs root")
+	}
+	f := newFixture(t)
+	p := filepath.Join(f.scratch, "theirs.txt")
+	writeFile(t, p, "")
+	if err := os.Chown(p, 4000, 4000); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.fs.Stat(f.resolve(t, "/scratch/theirs.txt", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != vfs.Nobody || st.Gid != vfs.Nobody {
+		t.Errorf("owner %d:%d, want nobody's %d:%d", st.Uid, st.Gid, vfs.Nobody, vfs.Nobody)
+	}
+	checkErr(t, "Chown to the guest", f.fs.Chown(f.resolve(t, "/scratch/theirs.txt", 0), 1000, 1000), unix.EPERM)
 }
 
 func TestStatMissing(t *testing.T) {
@@ -192,9 +241,9 @@ func TestAccess(t *testing.T) {
 		{name: "W_OK of a virtual file", path: "/etc/hostname", mode: unix.W_OK, err: unix.EROFS},
 		{name: "X_OK of a virtual file without x bits", path: "/etc/hostname", mode: unix.X_OK, err: unix.EACCES},
 		{name: "X_OK of a virtual dir", path: "/etc", mode: unix.X_OK},
-		{name: "R_OK of a root-only file", path: "/etc/secret", mode: unix.R_OK, err: unix.EACCES},
-		{name: "R_OK of a root-only file as root", root: true, path: "/etc/secret", mode: unix.R_OK},
-		{name: "W_OK of a root-only file as root", root: true, path: "/etc/secret", mode: unix.W_OK, err: unix.EROFS},
+		{name: "R_OK of an owner-only virtual file: the guest owns the virtual tree", path: "/etc/secret", mode: unix.R_OK},
+		{name: "R_OK of an owner-only virtual file as root", root: true, path: "/etc/secret", mode: unix.R_OK},
+		{name: "W_OK of an owner-only virtual file as root", root: true, path: "/etc/secret", mode: unix.W_OK, err: unix.EROFS},
 		{name: "X_OK of a file without x bits as root", root: true, path: "/etc/secret", mode: unix.X_OK, err: unix.EACCES},
 		{name: "W_OK of a device", path: "/dev/null", mode: unix.W_OK | unix.R_OK},
 		{name: "W_OK of a read-only host file", path: "/data/readme.txt", mode: unix.W_OK, err: unix.EROFS},
@@ -202,7 +251,7 @@ func TestAccess(t *testing.T) {
 		{name: "W_OK of a scratch file", path: "/scratch/file.txt", mode: unix.W_OK},
 		{name: "W_OK of a scratch dir", path: "/scratch/dir", mode: unix.W_OK | unix.X_OK},
 		{name: "W_OK of a read-only scratch file", path: "/scratch/ro.txt", mode: unix.W_OK, err: unix.EACCES},
-		{name: "W_OK of a read-only scratch file as root", root: true, path: "/scratch/ro.txt", mode: unix.W_OK},
+		{name: "W_OK of a read-only scratch file as root, which has no capability", root: true, path: "/scratch/ro.txt", mode: unix.W_OK, err: unix.EACCES},
 		{name: "invalid mode", path: "/etc/hostname", mode: 8, err: unix.EINVAL},
 		{name: "missing", path: "/scratch/nope", mode: unix.F_OK, err: unix.ENOENT},
 	}

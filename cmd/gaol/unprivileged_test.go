@@ -69,6 +69,15 @@ func TestRunsAsAnOrdinaryUser(t *testing.T) {
 		{"a FIFO in /tmp carries bytes between threads, and a waiting open ends with the run", []string{"run", "--wall", "2s", "--", "/usr/bin/python3", "-c",
 			"import os, threading\nos.mkfifo('/tmp/f')\nthreading.Thread(target=lambda: open('/tmp/f', 'w').write('via fifo')).start()\n" +
 				"print(open('/tmp/f').read(), flush=True)\nopen('/tmp/f')"}, "via fifo", 124},
+		{"permission bits bind the guest", []string{"run", "--", "/usr/bin/python3", "-c", `import os
+open("/tmp/none", "w").close(); os.chmod("/tmp/none", 0)
+os.mkdir("/tmp/rx"); os.chmod("/tmp/rx", 0o500)
+for f, *a in ((open, "/tmp/none"), (open, "/tmp/rx/new", "w")):
+    try:
+        f(*a)
+    except PermissionError:
+        print("EACCES", end=" ")
+print(os.access("/tmp/none", os.R_OK))`}, "EACCES EACCES False", 0},
 		{"a CPU budget stops a busy loop", []string{"run", "--cpu", "1s", "--", "/usr/bin/python3", "-c", "while True: pass"}, "", 124},
 		{"a thread bomb stops at the tasks budget", []string{"run", "--", "/usr/bin/python3", "-c",
 			"import threading, time\nthreading.stack_size(65536)\nn = 0\ntry:\n    while True:\n        threading.Thread(target=time.sleep, args=(30,), daemon=True).start(); n += 1\nexcept RuntimeError:\n    print('refused after', n)"}, "refused after", 0},

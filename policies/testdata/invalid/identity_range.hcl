@@ -1,0 +1,6 @@
+sandbox "s" {
+  identity {
+    uid = -1
+    gid = 65535
+  }
+}

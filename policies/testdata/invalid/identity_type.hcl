@@ -1,0 +1,6 @@
+sandbox "s" {
+  identity {
+    uid = 1.5
+    gid = "staff"
+  }
+}
