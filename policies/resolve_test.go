@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -21,14 +22,18 @@ const namedPolicy = `sandbox "s" {
   }
 }`
 
-// fakeLookup answers from a table and counts its calls.
+// fakeLookup answers from a table and counts its calls, which Resolve
+// makes concurrently.
 type fakeLookup struct {
 	table map[string][]netip.Addr
+	mu    sync.Mutex
 	calls []string
 }
 
 func (f *fakeLookup) lookup(_ context.Context, host string) ([]netip.Addr, error) {
+	f.mu.Lock()
 	f.calls = append(f.calls, host)
+	f.mu.Unlock()
 	addrs, ok := f.table[host]
 	if !ok {
 		return nil, errors.New("no such host")
