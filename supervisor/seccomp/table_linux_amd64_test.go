@@ -209,3 +209,26 @@ func TestLookup(t *testing.T) {
 		}
 	})
 }
+
+func TestHarmlessIoctl(t *testing.T) {
+	tests := []struct {
+		name string
+		req  uint64
+		want string
+		ok   bool
+	}{
+		{name: "TCGETS is harmless", req: unix.TCGETS, want: "TCGETS", ok: true},
+		{name: "the kernel ignores the upper half", req: 0xdead_0000_0000 | unix.TIOCGWINSZ, want: "TIOCGWINSZ", ok: true},
+		{name: "TIOCSTI is not", req: unix.TIOCSTI},
+		{name: "TIOCCONS is not", req: unix.TIOCCONS},
+		{name: "TIOCSTI with TCGETS's bits above is not", req: unix.TCGETS<<32 | unix.TIOCSTI},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := HarmlessIoctl(tt.req)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("HarmlessIoctl(%#x) = %q, %v; want %q, %v", tt.req, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
