@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -37,6 +35,10 @@ type Options struct {
 	// Lookup resolves the host names of the policy's connect entries when
 	// the run starts; nil: net.DefaultResolver.
 	Lookup policies.LookupFunc
+	// Stub, when not nil, is a stub StartStub started with these
+	// Options' streams; the run takes it (and closes it) if it fits the
+	// policy, and starts one of its own otherwise. nil: the run starts one.
+	Stub *Stub
 }
 
 // Tuning holds knobs of the notify loop that benchmarks compare. The zero
@@ -85,6 +87,9 @@ func (r *runner) cleanup() {
 
 func (r *runner) run(ctx context.Context, res *Result) error {
 	defer r.cleanup()
+	if s := r.o.Stub; s != nil {
+		r.closer = append(r.closer, s.Close) // whether or not the run gets to take it
+	}
 	if r.o.Policy == nil || r.o.Path == "" || len(r.o.Argv) == 0 {
 		return errors.New("run: a policy, an interpreter path and an argv are required")
 	}
@@ -94,36 +99,18 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	if err := r.resolveNames(ctx); err != nil {
 		return err
 	}
-	// The guest stub starts first, so that its start-up overlaps with the
-	// planning below (interpreter discovery, mounts).
-	initSock, initChild, err := socketpair("gaol-control")
+	// The guest stub starts first (unless the caller started it earlier,
+	// StartStub), so that its start-up overlaps with the planning below
+	// (interpreter discovery, mounts).
+	stub, err := r.takeStub()
 	if err != nil {
 		return err
 	}
-	r.closer = append(r.closer, func() { unix.Close(initSock) })
-	stdio, err := r.stdio()
-	if err != nil {
-		initChild.Close()
-		return err
-	}
-	newNet := len(r.o.Policy.Network.Connect) == 0
-	cmd := r.initCommand(initChild, stdio, newNet)
-	err = cmd.Start()
-	initChild.Close()
-	stdio.closeChild()
-	if err != nil {
-		stdio.closeParent()
-		return fmt.Errorf("cannot start the guest (user namespaces unavailable?): %w", err)
-	}
-	initPid := cmd.Process.Pid
-	r.log.Debug("guest started", "init_pid", initPid, "elapsed", time.Since(r.start))
-	waited := make(chan struct{})
-	go func() { cmd.Wait(); close(waited) }()
-	// os.Process signals through a pidfd and not at all once the stub is
-	// reaped: a late kill (the limiter's grace timer) never reaches a
-	// recycled pid.
-	killInit := func() { cmd.Process.Kill() }
-	r.closer = append(r.closer, func() { killInit(); <-waited })
+	r.closer = append(r.closer, stub.Close)
+	initSock, stdio, waited := stub.sock, stub.io, stub.waited
+	r.log.Debug("guest started", "init_pid", stub.cmd.Process.Pid, "elapsed", time.Since(r.start))
+	killInit := stub.kill
+	newNet := stub.spec.newNet
 
 	r.lim = &limiter{lim: r.o.Policy.Limits, killInit: killInit}
 	r.closer = append(r.closer, r.lim.close)
@@ -354,38 +341,6 @@ func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, e
 	s.serve(workers)
 	r.sess = s
 	return s, nil
-}
-
-// initCommand is stage init of the guest stub: the gaol binary again, in
-// new user, PID, IPC, UTS and mount namespaces (and network, unless the
-// policy allows a network), mapped to an unprivileged uid.
-func (r *runner) initCommand(ctrl *os.File, io *stdio, newNet bool) *exec.Cmd {
-	cmd := exec.Command("/proc/self/exe", guest.ModeInit)
-	cmd.Args[0] = "gaol-guest"
-	cmd.Env = []string{}
-	cmd.Dir = "/"
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.childIn, io.childOut, io.childErr
-	cmd.ExtraFiles = []*os.File{ctrl} // guest.ControlFD
-	flags := syscall.CLONE_NEWUSER | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS | syscall.CLONE_NEWNS
-	if newNet {
-		flags |= syscall.CLONE_NEWNET
-	}
-	id := r.o.Policy.Identity
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: uintptr(flags),
-		// The guest's ids (the policy's identity) are gaol's own on the
-		// host, and the only ids its namespace maps.
-		UidMappings:                []syscall.SysProcIDMap{{ContainerID: int(id.UID), HostID: os.Geteuid(), Size: 1}},
-		GidMappings:                []syscall.SysProcIDMap{{ContainerID: int(id.GID), HostID: os.Getegid(), Size: 1}},
-		GidMappingsEnableSetgroups: false,
-		Pdeathsig:                  syscall.SIGKILL,
-		// A uid other than 0 would lose its namespace capabilities at the exec; the
-		// stub keeps CAP_SYS_ADMIN (in its own namespace only) to create the
-		// tmpfs mounts. Its confined thread drops every capability before
-		// it forks the interpreter.
-		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN},
-	}
-	return cmd
 }
 
 // buildFS receives the tmpfs fds from init and builds the guest's tree.

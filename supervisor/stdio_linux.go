@@ -34,8 +34,10 @@ func isTerminal(f *os.File) bool {
 	return err == nil
 }
 
-func (r *runner) stdio() (*stdio, error) {
-	s := &stdio{childIn: r.o.Stdin}
+// openStdio makes the guest's standard streams for a run whose user
+// streams are o's Stdin, Stdout and Stderr.
+func openStdio(o Options) (*stdio, error) {
+	s := &stdio{childIn: o.Stdin}
 	if s.childIn == nil {
 		f, err := os.Open(os.DevNull)
 		if err != nil {
@@ -45,17 +47,17 @@ func (r *runner) stdio() (*stdio, error) {
 		s.closeAfterStart = append(s.closeAfterStart, f)
 	}
 	outTTY, errTTY := false, false
-	if isTerminal(r.o.Stdin) {
-		if err := s.openPty(r.o.Stdin); err != nil {
+	if isTerminal(o.Stdin) {
+		if err := s.openPty(o.Stdin); err != nil {
 			return nil, err
 		}
 		s.childIn = s.closeAfterStart[len(s.closeAfterStart)-1]
-		outFile, _ := r.o.Stdout.(*os.File)
-		errFile, _ := r.o.Stderr.(*os.File)
+		outFile, _ := o.Stdout.(*os.File)
+		errFile, _ := o.Stderr.(*os.File)
 		outTTY, errTTY = isTerminal(outFile), isTerminal(errFile)
-		s.ptyOut = r.o.Stdout
+		s.ptyOut = o.Stdout
 		if !outTTY {
-			s.ptyOut = r.o.Stderr
+			s.ptyOut = o.Stderr
 		}
 	}
 	var err error

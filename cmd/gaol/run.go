@@ -129,6 +129,8 @@ func cmdRun(args []string) int {
 }
 
 func run(f runFlags, argv []string) (int, error) {
+	pre := startStub()
+	defer pre.release()
 	log := hclog.New(&hclog.LoggerOptions{Name: "gaol", Level: hclog.LevelFromString(f.logLevel), Output: os.Stderr})
 	pol, err := loadPolicy(f.policy, f.vars)
 	if err != nil {
@@ -154,10 +156,9 @@ func run(f runFlags, argv []string) (int, error) {
 	if err != nil {
 		return 0, failf(supervisor.StatusFailed, "GAOL_TUNING: %v", err)
 	}
-	opts := supervisor.Options{
-		Policy: pol, Path: path, Argv: guestArgv, Mounts: f.mounts, Cwd: cwd,
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Logger: log, Tuning: tuning,
-	}
+	opts := streams()
+	opts.Policy, opts.Path, opts.Argv, opts.Mounts, opts.Cwd = pol, path, guestArgv, f.mounts, cwd
+	opts.Logger, opts.Tuning = log, tuning
 	if f.trace != "" {
 		tf, err := os.Create(f.trace)
 		if err != nil {
@@ -171,6 +172,7 @@ func run(f runFlags, argv []string) (int, error) {
 	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	opts.Stub = pre.take()
 	res := supervisor.Run(ctx, opts)
 	if res.Error != "" {
 		fmt.Fprintf(os.Stderr, "gaol: %s\n", res.Error)
