@@ -28,8 +28,12 @@ help:
 	@echo "make escape   the adversarial escape suite (tests/escape) against $(BIN)"
 	@echo "make compat   CPython's test modules natively and under gaol (needs pyenv's CPython)"
 
+# gaol is built static (CGO_ENABLED=0): a run starts the binary twice,
+# as the supervisor and as the guest stub, and a cgo build (which the net
+# package's resolver asks for) makes each start load libc through the
+# dynamic linker and create its threads through pthread.
 build:
-	$(GO) build -o $(BIN) ./cmd/gaol
+	CGO_ENABLED=0 $(GO) build -o $(BIN) ./cmd/gaol
 
 # deps installs what is missing and is a no-op when all is there, so that
 # `make test` can depend on it on a fresh Debian machine.
