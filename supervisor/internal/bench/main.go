@@ -75,17 +75,32 @@ func main() {
 	if *tuning != "" {
 		env = append(env, "GAOL_TUNING="+*tuning)
 	}
+	noop, cleanup, err := buildNoop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+	defer cleanup()
 	native := []string{*python, "-c", "pass"}
 	sandboxed := []string{*gaol, "run", "--", *python, "-c", "pass"}
-	var tn, tg []time.Duration
+	version := []string{*gaol, "version"}
+	var tn, tg, tv, to []time.Duration
 	for i := 0; i < *runs; i++ {
-		// Interleaved, so that drift of the machine hits both alike.
+		// Interleaved, so that drift of the machine hits all alike.
 		tn = append(tn, timeRun(native, nil))
 		tg = append(tg, timeRun(sandboxed, env))
+		tv = append(tv, timeRun(version, nil))
+		to = append(to, timeRun([]string{noop}, nil))
 	}
-	mn, mg := median(tn), median(tg)
+	mn, mg, mv, mo := median(tn), median(tg), median(tv), median(to)
 	fmt.Printf("startup  python3 -c pass: native %v, gaol %v (medians of %d interleaved runs): ratio %.2f\n",
 		mn.Round(time.Microsecond*100), mg.Round(time.Microsecond*100), *runs, float64(mg)/float64(mn))
+	// A run starts two Go programs (gaol, and gaol re-executed as the
+	// guest stub) besides the interpreter: what an empty Go program and
+	// gaol's own start-up cost bounds what any gaol run can reach.
+	fmt.Printf("startup  an empty Go program %v, gaol version %v: python3 -c pass plus two empty Go starts is ratio %.2f, plus two gaol starts %.2f\n",
+		mo.Round(time.Microsecond*100), mv.Round(time.Microsecond*100),
+		float64(mn+2*mo)/float64(mn), float64(mn+2*mv)/float64(mn))
 
 	n := strconv.Itoa(*stats)
 	sn := measure([]string{*python, "-c", statScript, n, "/usr"}, nil)
@@ -166,4 +181,28 @@ func median(d []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), d...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
+}
+
+// buildNoop builds a Go program whose main does nothing, for the floor
+// of a Go program's start on this machine; cleanup removes it.
+func buildNoop() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "gaol-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	files := map[string]string{"go.mod": "module noop\n\ngo 1.26\n", "main.go": "package main\n\nfunc main() {}\n"}
+	for name, text := range files {
+		if err := os.WriteFile(dir+"/"+name, []byte(text), 0o644); err != nil {
+			cleanup()
+			return "", nil, err
+		}
+	}
+	cmd := exec.Command("go", "build", "-o", "noop", ".")
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("building an empty Go program: %v: %s", err, out)
+	}
+	return dir + "/noop", cleanup, nil
 }
