@@ -66,6 +66,7 @@ func main() {
 	runs := flag.Int("runs", 40, "start-up runs of each")
 	stats := flag.Int("stats", 2000, "os.stat calls per timing")
 	tuning := flag.String("tuning", "", "GAOL_TUNING for the gaol runs (e.g. workers=1,syncwake=0)")
+	compare := flag.String("compare", "", "another gaol binary whose start-up to time in the same interleaved runs (a build before a change)")
 	flag.Parse()
 	if _, err := exec.Command(*gaol, "run", "--", *python, "-c", "pass").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %s does not run: %v\n", *gaol, err)
@@ -84,17 +85,25 @@ func main() {
 	native := []string{*python, "-c", "pass"}
 	sandboxed := []string{*gaol, "run", "--", *python, "-c", "pass"}
 	version := []string{*gaol, "version"}
-	var tn, tg, tv, to []time.Duration
+	var tn, tg, tv, to, tc []time.Duration
 	for i := 0; i < *runs; i++ {
 		// Interleaved, so that drift of the machine hits all alike.
 		tn = append(tn, timeRun(native, nil))
 		tg = append(tg, timeRun(sandboxed, env))
 		tv = append(tv, timeRun(version, nil))
 		to = append(to, timeRun([]string{noop}, nil))
+		if *compare != "" {
+			tc = append(tc, timeRun([]string{*compare, "run", "--", *python, "-c", "pass"}, env))
+		}
 	}
 	mn, mg, mv, mo := median(tn), median(tg), median(tv), median(to)
 	fmt.Printf("startup  python3 -c pass: native %v, gaol %v (medians of %d interleaved runs): ratio %.2f\n",
 		mn.Round(time.Microsecond*100), mg.Round(time.Microsecond*100), *runs, float64(mg)/float64(mn))
+	if *compare != "" {
+		mc := median(tc)
+		fmt.Printf("startup  %s: %v, ratio %.2f; this build against it: %.3f\n",
+			*compare, mc.Round(time.Microsecond*100), float64(mc)/float64(mn), float64(mg)/float64(mc))
+	}
 	// A run starts two Go programs (gaol, and gaol re-executed as the
 	// guest stub) besides the interpreter: what an empty Go program and
 	// gaol's own start-up cost bounds what any gaol run can reach.
