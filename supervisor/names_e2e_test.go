@@ -30,7 +30,8 @@ func fixedLookup(table map[string]string) policies.LookupFunc {
 }
 
 // runNamed runs python -c code under a policy given as HCL source, with
-// lookup as the run's resolver, and returns the run even if gaol failed.
+// lookup as the run's resolver (nil: the host's), and returns the run
+// even if gaol failed.
 func runNamed(t *testing.T, hcl, code string, lookup policies.LookupFunc) *guestRun {
 	t.Helper()
 	requireSandbox(t)

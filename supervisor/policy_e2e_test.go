@@ -1,8 +1,6 @@
 package supervisor_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,33 +11,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/gaol-sandbox/gaol/policies"
-	"github.com/gaol-sandbox/gaol/supervisor"
 )
 
-// runPolicy runs python -c code under a policy given as HCL source.
+// runPolicy runs python -c code under a policy given as HCL source, and
+// fails the test if gaol itself failed.
 func runPolicy(t *testing.T, hcl, code string) *guestRun {
 	t.Helper()
-	requireSandbox(t)
-	pol, diags := policies.LoadSource("test.hcl", []byte(hcl), nil)
-	if diags.HasErrors() {
-		t.Fatalf("policy: %v", diags)
+	g := runNamed(t, hcl, code, nil)
+	if g.res.Error != "" {
+		t.Fatalf("gaol failed: %s\nstderr:\n%s", g.res.Error, g.stderr)
 	}
-	defer holdQuiet(t, false)()
-	var stdout, stderr, trace bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	start := time.Now()
-	res := supervisor.Run(ctx, supervisor.Options{
-		Policy: pol, Path: python, Argv: []string{python, "-c", code},
-		Stdout: &stdout, Stderr: &stderr, Trace: &trace,
-	})
-	g := &guestRun{res: res, stdout: stdout.String(), stderr: stderr.String(), rawTrace: trace.Bytes(), elapsed: time.Since(start)}
-	if res.Error != "" {
-		t.Fatalf("gaol failed: %s\nstderr:\n%s", res.Error, g.stderr)
-	}
-	g.trace = parseTrace(t, trace.Bytes())
 	return g
 }
 

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/gaol-sandbox/gaol/policies"
 )
 
@@ -182,31 +180,37 @@ func (c *call) millisTimeout(i int) (time.Duration, string) {
 // timespecTimeout decodes a struct timespec timeout pointed to by
 // argument i (NULL: no timeout).
 func (c *call) timespecTimeout(i int) (time.Duration, string) {
-	if c.arg(i) == 0 {
-		c.ev.Args.Timeout = "none"
-		return 0, "no timeout"
+	sec, nsec, why := c.timeoutFields(i)
+	if why != "" {
+		return 0, why
 	}
-	var ts unix.Timespec
-	if err := readMem(c.tid, c.arg(i), asBytes(&ts)); err != nil {
-		c.ev.Args.Timeout = "unreadable"
-		return 0, "unreadable timeout"
-	}
-	return c.timeout(ts.Sec, ts.Nsec)
+	return c.timeout(sec, nsec)
 }
 
 // timevalTimeout decodes select's struct timeval timeout. Like the kernel
 // it carries whole seconds of tv_usec over into tv_sec.
 func (c *call) timevalTimeout(i int) (time.Duration, string) {
+	sec, usec, why := c.timeoutFields(i)
+	if why != "" {
+		return 0, why
+	}
+	return c.timeout(sec+usec/1e6, usec%1e6*1e3)
+}
+
+// timeoutFields reads the struct timespec or timeval argument i points
+// to: on x86_64 both are two 64-bit fields, seconds and a fraction. It
+// says why there is nothing to read (NULL: no timeout).
+func (c *call) timeoutFields(i int) (sec, frac int64, why string) {
 	if c.arg(i) == 0 {
 		c.ev.Args.Timeout = "none"
-		return 0, "no timeout"
+		return 0, 0, "no timeout"
 	}
-	var tv unix.Timeval
-	if err := readMem(c.tid, c.arg(i), asBytes(&tv)); err != nil {
+	var f [2]int64
+	if err := readMem(c.tid, c.arg(i), asBytes(&f)); err != nil {
 		c.ev.Args.Timeout = "unreadable"
-		return 0, "unreadable timeout"
+		return 0, 0, "unreadable timeout"
 	}
-	return c.timeout(tv.Sec+tv.Usec/1e6, tv.Usec%1e6*1e3)
+	return f[0], f[1], ""
 }
 
 // timeout classifies a timeout as poll_select_set_timeout does: negative
