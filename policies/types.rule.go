@@ -75,6 +75,9 @@ func (b *ruleBlock) decode(e *evaluator) (Rule, bool) {
 	return r, !hasErrorsSince(e.diags, n)
 }
 
+// ioctlDetail says why no rule can name ioctl.
+const ioctlDetail = "gaol decides ioctl requests itself, whatever the rules say: terminal and fd-flag requests (TCGETS, FIONREAD, ...) are allowed in the kernel and every other request is refused (docs/security.md), so no rule can match it."
+
 func (b *ruleBlock) decodeOperations(e *evaluator, cls Class) []string {
 	ops := e.strings("operations", b.Operations)
 	var out []string
@@ -84,6 +87,8 @@ func (b *ruleBlock) decodeOperations(e *evaluator, cls Class) []string {
 		case !ok:
 			e.add(diagError(x.Range, "Unknown operation",
 				fmt.Sprintf("%q is not an operation gaol knows.%s The operations are listed in docs/policy.md.", x.Value, didYouMean(x.Value, kindNames))))
+		case x.Value == KindIoctl:
+			e.add(diagError(x.Range, "Operation never reaches the policy", ioctlDetail))
 		case cls != "" && c != cls:
 			e.add(diagError(x.Range, "Operation outside class",
 				fmt.Sprintf("The operation %q is in class %q, but the rule matches only class %q, so it could never match.", x.Value, c, cls)))
@@ -103,6 +108,8 @@ func (b *ruleBlock) decodeSyscalls(e *evaluator, cls Class) []string {
 		case kernelDenied[x.Value]:
 			e.add(diagError(x.Range, "Syscall never reaches the policy",
 				fmt.Sprintf("The kernel refuses %s before gaol sees it, so no rule can match it.", x.Value)))
+		case x.Value == "ioctl":
+			e.add(diagError(x.Range, "Syscall never reaches the policy", ioctlDetail))
 		case kernelAllowed[x.Value]:
 			e.add(diagError(x.Range, "Syscall never reaches the policy",
 				fmt.Sprintf("The kernel allows %s without asking gaol (it only uses descriptors or memory the guest already has), so no rule can match it.", x.Value)))
