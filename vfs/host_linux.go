@@ -39,12 +39,15 @@ func fstatat(dir int, name string, st *unix.Stat_t) error {
 	return unix.Fstatat(dir, name, st, unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH)
 }
 
-// readlinkFD reads the target of a symlink held as an O_PATH fd.
-func readlinkFD(fd int) (string, error) {
+// readlinkAt reads the target of the symlink name in directory dir.
+func readlinkAt(dir int, name string) (string, error) {
 	buf := make([]byte, unix.PathMax)
-	n, err := unix.Readlinkat(fd, "", buf)
+	n, err := unix.Readlinkat(dir, name, buf)
 	if err != nil {
 		return "", err
 	}
 	return string(buf[:n]), nil
 }
+
+// readlinkFD reads the target of a symlink held as an O_PATH fd.
+func readlinkFD(fd int) (string, error) { return readlinkAt(fd, "") }

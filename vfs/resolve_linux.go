@@ -99,6 +99,9 @@ type walker struct {
 	node     *node  // virtual node, or mount node when in host content
 	rel      []string
 	fds      []int // host content: fds[i] is the O_PATH fd of rel[:i]; fds[0] is the mount's root, not ours
+	// statOnly: the last component of rel was stat'ed, not opened, so fds
+	// holds no fd for it (the walk ended there).
+	statOnly bool
 	st       unix.Stat_t
 	absence  Absence // why the last step failed with ENOENT
 }
@@ -258,7 +261,7 @@ func (w *walker) stepVirtual(c string, last, follow bool) (stepResult, error) {
 	child, err := w.fs.child(w.node, c, w.caller)
 	if err == unix.ENOENT {
 		if last && w.flags&Missing != 0 {
-			return stepResult{loc: w.missing(c, -1, "", false)}, nil
+			return stepResult{loc: w.missing(c, -1, false, "", false)}, nil
 		}
 		w.absence = NotMounted
 		if w.node.dynamic != nil {
@@ -295,8 +298,8 @@ func (w *walker) statHostFile() error {
 
 // missing is the Loc of an absent last component c of the walk's
 // directory. A hidden (denied) name gets no fd: nothing may act on it.
-func (w *walker) missing(c string, dirFD int, rel string, denied bool) *Loc {
-	return &Loc{Path: path.Join(w.path, c), node: w.node, rel: rel, dirFD: dirFD, ownDir: dirFD >= 0,
+func (w *walker) missing(c string, dirFD int, own bool, rel string, denied bool) *Loc {
+	return &Loc{Path: path.Join(w.path, c), node: w.node, rel: rel, dirFD: dirFD, ownDir: own,
 		name: c, slash: w.trailing, denied: denied}
 }
 
@@ -307,16 +310,16 @@ func (w *walker) stepHost(c string, last, follow bool) (stepResult, error) {
 	if h.hidden(rel) {
 		// Hidden names are absent, whatever the host holds under them.
 		if missingOK {
-			return stepResult{loc: w.missing(c, -1, strings.Join(rel, "/"), true)}, nil
+			return stepResult{loc: w.missing(c, -1, false, strings.Join(rel, "/"), true)}, nil
 		}
 		w.absence = Hidden
 		return stepResult{}, unix.ENOENT
 	}
 	dir := w.fds[len(w.fds)-1]
-	fd, err := openBeneath(dir, c, unix.O_PATH|unix.O_NOFOLLOW, 0)
-	if err == unix.ENOENT && missingOK {
-		return stepResult{loc: w.missing(c, w.takeDir(), strings.Join(rel, "/"), false)}, nil
+	if last {
+		return w.stepHostLast(dir, c, rel, follow, missingOK)
 	}
+	fd, err := openBeneath(dir, c, unix.O_PATH|unix.O_NOFOLLOW, 0)
 	if err != nil {
 		return stepResult{}, err
 	}
@@ -331,33 +334,68 @@ func (w *walker) stepHost(c string, last, follow bool) (stepResult, error) {
 		if err != nil {
 			return stepResult{}, err
 		}
-		if h.follow && target != "" && w.flags&NoSymlinks == 0 {
-			g, ok := w.fs.followHost(w.node, w.rel, target)
-			if !ok {
-				w.absence = NotMounted
-				return stepResult{}, unix.ENOENT
-			}
-			target = g
-		}
-		return w.followLink(target, last)
+		return w.followHostLink(target, last)
 	}
 	w.rel, w.st, w.path = rel, st, path.Join(w.path, c)
 	w.fds = append(w.fds, fd)
 	return stepResult{}, nil
 }
 
-// takeDir hands the current directory fd over to a Loc.
-func (w *walker) takeDir() int {
-	if len(w.fds) == 1 {
-		fd, err := unix.FcntlInt(uintptr(w.fds[0]), unix.F_DUPFD_CLOEXEC, 0)
-		if err != nil {
-			return -1
-		}
-		return fd
+// stepHostLast steps onto the last component of a walk in host content.
+// The Loc keeps the parent's fd and the name, never an fd of the last
+// component itself, so it is only stat'ed (and its link read), by name
+// under the held parent: one syscall where an open, an fstat and a close
+// were three. A single name under a held directory fd, without following
+// a symlink, cannot leave that directory, so this finds what
+// openBeneath(O_PATH|O_NOFOLLOW) would. If the name is replaced between
+// the stat and the readlink, the walk fails as the lookup would have a
+// moment later (a link's target is resolved in the guest's tree anyway).
+func (w *walker) stepHostLast(dir int, c string, rel []string, follow, missingOK bool) (stepResult, error) {
+	var st unix.Stat_t
+	err := fstatat(dir, c, &st)
+	if err == unix.ENOENT && missingOK {
+		dir, own := w.takeDir()
+		return stepResult{loc: w.missing(c, dir, own, strings.Join(rel, "/"), false)}, nil
 	}
+	if err != nil {
+		return stepResult{}, err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK && follow {
+		target, err := readlinkAt(dir, c)
+		if err != nil {
+			return stepResult{}, err
+		}
+		return w.followHostLink(target, true)
+	}
+	w.rel, w.st, w.path, w.statOnly = rel, st, path.Join(w.path, c), true
+	return stepResult{}, nil
+}
+
+// followHostLink goes on through a host symlink's target: a guest path,
+// or with follow_symlinks a host path translated to the guest path of
+// the mount that exposes it.
+func (w *walker) followHostLink(target string, last bool) (stepResult, error) {
+	if w.node.host.follow && target != "" && w.flags&NoSymlinks == 0 {
+		g, ok := w.fs.followHost(w.node, w.rel, target)
+		if !ok {
+			w.absence = NotMounted
+			return stepResult{}, unix.ENOENT
+		}
+		target = g
+	}
+	return w.followLink(target, last)
+}
+
+// takeDir hands the current directory fd over to a Loc, and says whether
+// the Loc owns it. The mount's root fd is lent, not duplicated: it lives
+// as long as the FS, as it does for a Loc of the root itself.
+func (w *walker) takeDir() (int, bool) {
 	fd := w.fds[len(w.fds)-1]
+	if len(w.fds) == 1 {
+		return fd, false
+	}
 	w.fds = w.fds[:len(w.fds)-1]
-	return fd
+	return fd, true
 }
 
 // followLink continues the walk through a symlink's target: from the
@@ -404,11 +442,15 @@ func (w *walker) finish() (*Loc, error) {
 	case len(w.rel) == 0:
 		l.dirFD, l.name, l.st = h.rootFD, h.name, w.st
 	default:
-		// The walk holds an fd of the last component itself; the Loc keeps
-		// its parent and the name.
-		unix.Close(w.fds[len(w.fds)-1])
-		w.fds = w.fds[:len(w.fds)-1]
-		l.dirFD, l.ownDir, l.name, l.st = w.takeDir(), true, w.rel[len(w.rel)-1], w.st
+		// The Loc keeps the last component's parent and its name; an fd
+		// of the last component itself, if the walk holds one (it went
+		// there through ".."), is not needed.
+		if !w.statOnly {
+			unix.Close(w.fds[len(w.fds)-1])
+			w.fds = w.fds[:len(w.fds)-1]
+		}
+		l.dirFD, l.ownDir = w.takeDir()
+		l.name, l.st = w.rel[len(w.rel)-1], w.st
 	}
 	w.release()
 	if w.trailing && l.st.Mode&unix.S_IFMT != unix.S_IFDIR {
