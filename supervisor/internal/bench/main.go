@@ -117,6 +117,19 @@ func main() {
 	fmt.Printf("os.stat  native %.2f µs, gaol %.2f µs per call (median of 5 × %s): intercepted cost %.2f µs, ratio %.1f\n",
 		sn, sg, n, sg-sn, sg/sn)
 
+	// A file of the standard library: host content, one lookup below a
+	// host mount, where /usr is a virtual directory of the view.
+	osFile, err := exec.Command(*python, "-c", "import os; print(os.__file__)").Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+	hostFile := strings.TrimSpace(string(osFile))
+	hn := measure([]string{*python, "-c", statScript, n, hostFile}, nil)
+	hg := measure([]string{*gaol, "run", "--", *python, "-c", statScript, n, hostFile}, env)
+	fmt.Printf("os.stat  of %s (a host file): native %.2f µs, gaol %.2f µs per call: intercepted cost %.2f µs\n",
+		hostFile, hn, hg, hg-hn)
+
 	timeNative := measure([]string{*python, "-c", timeScript, n}, nil)
 	treal := measure([]string{*gaol, "run", "--", *python, "-c", timeScript, n}, env)
 	// Under virtual time the guest's own clocks are virtual: time the
