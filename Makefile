@@ -12,7 +12,7 @@ DEB_PKGS  := pypy3 hyperfine strace
 
 # Fuzz targets CI runs for a bounded time each: package and target.
 FUZZTIME ?= 10s
-FUZZ_TARGETS := policies:FuzzLoadSource policies:FuzzDecide policies:FuzzGlob \
+FUZZ_TARGETS := policies:FuzzLoadSource policies:FuzzDecide policies:FuzzGlob policies:FuzzFormat \
 	vfs:FuzzResolve supervisor:FuzzParseSockaddr supervisor:FuzzFlagNames
 
 all: build

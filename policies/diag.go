@@ -97,7 +97,7 @@ func oneOf(options []string) string {
 }
 
 // sortDiags orders diagnostics by file and position, so that output is
-// stable although gohcl decodes attributes in map order. Diagnostics
+// stable although hcl reports a body's attributes in map order. Diagnostics
 // without a subject come first, in their original order.
 func sortDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 	sort.SliceStable(diags, func(i, j int) bool {

@@ -315,3 +315,24 @@ func ExampleParseSize() {
 	// 4096 <nil>
 	// 0 "1gib" has an unknown unit "gib". Did you mean "1GiB"?
 }
+
+func ExampleFormat() {
+	src := []byte(`
+sandbox "grader" {
+extends="python"
+   limits {
+  cpu = "2s" # per test
+      memory   = "256MiB" # in all
+  }
+}
+`)
+	os.Stdout.Write(policies.Format(src))
+	// Output:
+	// sandbox "grader" {
+	//   extends = "python"
+	//   limits {
+	//     cpu    = "2s"     # per test
+	//     memory = "256MiB" # in all
+	//   }
+	// }
+}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
@@ -142,7 +141,7 @@ func (ld *loader) load(u unit, stack []unit) (*layer, hcl.Diagnostics) {
 		return nil, diags // syntax errors make everything after them noise
 	}
 	var fs fileSchema
-	diags = append(diags, gohcl.DecodeBody(file.Body, nil, &fs)...)
+	diags = append(diags, decodeBody(file.Body, &fs)...)
 	diags = append(diags, sandboxCount(&fs, file.Body, u.filename)...)
 	if len(fs.Sandboxes) == 0 {
 		return nil, diags

@@ -43,8 +43,8 @@ type evaluator struct {
 
 func (e *evaluator) add(d ...*hcl.Diagnostic) { e.diags = append(e.diags, d...) }
 
-// present reports whether an attribute was written: gohcl fills absent
-// optional hcl.Expression fields with a synthetic static null expression.
+// present reports whether an attribute was written: decodeBody fills
+// absent hcl.Expression fields with a synthetic static null expression.
 func present(expr hcl.Expression) bool {
 	_, ok := expr.(hclsyntax.Expression)
 	return ok
@@ -203,8 +203,8 @@ func (e *evaluator) enum(name, what string, expr hcl.Expression, options []strin
 	return opt[string]{}
 }
 
-// required reports a missing attribute that gohcl cannot: it never
-// requires hcl.Expression fields.
+// required reports a missing attribute that decodeBody does not: like
+// gohcl, it never requires hcl.Expression fields.
 func (e *evaluator) required(name string, expr hcl.Expression, block hcl.Range, example string) {
 	if present(expr) {
 		return

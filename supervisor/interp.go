@@ -2,11 +2,11 @@ package supervisor
 
 import (
 	"context"
-	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,7 +41,7 @@ print(json.dumps({"prefix": sys.prefix, "exec_prefix": sys.exec_prefix, "dirs": 
 
 // interpCacheVersion changes whenever the cached format or the discovery
 // rules change.
-const interpCacheVersion = "4"
+const interpCacheVersion = "5"
 
 // DiscoverInterpreter finds what the guest needs to run the interpreter at
 // path. The answer is cached per binary (path, size, mtime) in the user's
@@ -56,30 +56,75 @@ func DiscoverInterpreter(ctx context.Context, path string, sitePackages bool) (*
 		return nil, err
 	}
 	key := fmt.Sprintf("%s|%d|%d|%v|%s", real, fi.Size(), fi.ModTime().UnixNano(), sitePackages, interpCacheVersion)
-	sum := sha256.Sum256([]byte(key))
-	cacheFile := ""
-	if dir, err := os.UserCacheDir(); err == nil {
-		cacheFile = filepath.Join(dir, "gaol", "interp-"+hex.EncodeToString(sum[:8])+".json")
-		if b, err := os.ReadFile(cacheFile); err == nil {
-			var in Interpreter
-			if json.Unmarshal(b, &in) == nil && in.Executable == real {
-				return &in, nil
-			}
-		}
+	cacheFile := interpCacheFile(key)
+	if in := readInterpCache(cacheFile, key); in != nil {
+		return in, nil
 	}
 	in, err := discover(ctx, real, sitePackages)
 	if err != nil {
 		return nil, err
 	}
-	if cacheFile != "" {
-		if b, err := json.Marshal(in); err == nil && os.MkdirAll(filepath.Dir(cacheFile), 0o700) == nil {
-			tmp := cacheFile + fmt.Sprintf(".%d", os.Getpid())
-			if os.WriteFile(tmp, b, 0o600) == nil {
-				os.Rename(tmp, cacheFile)
-			}
-		}
-	}
+	writeInterpCache(cacheFile, key, in)
 	return in, nil
+}
+
+// interpCacheEntry is one cache file: the answer and the whole key it
+// answers. The file name is only a hash of the key; reading checks the
+// key itself, so two keys whose hashes collide cost a rediscovery, never
+// the wrong interpreter's layout. That is why the hash need not be
+// cryptographic (and gaol links no crypto, whose initialisers every start
+// would pay for): besides, only the user running gaol writes the cache.
+type interpCacheEntry struct {
+	Key         string       `json:"key"`
+	Interpreter *Interpreter `json:"interpreter"`
+}
+
+// interpCacheFile is where the answer for key is cached: a file named by
+// key's 128-bit FNV-1a hash in the user's cache directory, or "" when the
+// user has none (no $XDG_CACHE_HOME nor $HOME), which disables the cache.
+func interpCacheFile(key string) string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	h := fnv.New128a()
+	h.Write([]byte(key))
+	return filepath.Join(dir, "gaol", "interp-"+hex.EncodeToString(h.Sum(nil))+".json")
+}
+
+// readInterpCache returns the answer file holds for key, or nil when there
+// is none: no file, a file that does not decode, or one for another key.
+func readInterpCache(file, key string) *Interpreter {
+	if file == "" {
+		return nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var e interpCacheEntry
+	if json.Unmarshal(b, &e) != nil || e.Key != key {
+		return nil
+	}
+	return e.Interpreter
+}
+
+// writeInterpCache stores in as file's answer for key, best effort: a
+// cache that cannot be written only costs the next run a rediscovery. It
+// writes a temporary file and renames it, so that a concurrent reader sees
+// the old answer or the new one, never half of one.
+func writeInterpCache(file, key string, in *Interpreter) {
+	if file == "" {
+		return
+	}
+	b, err := json.Marshal(interpCacheEntry{Key: key, Interpreter: in})
+	if err != nil || os.MkdirAll(filepath.Dir(file), 0o700) != nil {
+		return
+	}
+	tmp := file + fmt.Sprintf(".%d", os.Getpid())
+	if os.WriteFile(tmp, b, 0o600) == nil {
+		os.Rename(tmp, file)
+	}
 }
 
 func discover(ctx context.Context, real string, sitePackages bool) (*Interpreter, error) {

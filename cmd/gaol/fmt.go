@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/gaol-sandbox/gaol/policies"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/hashicorp/hcl/v2/hclwrite"
 )
 
 // cmdFmt rewrites policy files in canonical HCL layout, as `terraform fmt`
@@ -39,7 +39,7 @@ func cmdFmt(args []string) int {
 			status = 1
 			continue
 		}
-		out := hclwrite.Format(src)
+		out := policies.Format(src)
 		if bytes.Equal(out, src) {
 			continue
 		}
