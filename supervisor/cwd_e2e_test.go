@@ -12,9 +12,9 @@ const cwdProbe = `import errno, os, tempfile
 top = tempfile.mkdtemp()
 d = os.path.join(top, "d")
 os.mkdir(d)
-def e(f, *a):
+def e(f, *a, **kw):
     try:
-        r = f(*a)
+        r = f(*a, **kw)
         return r if isinstance(r, str) else "ok"
     except OSError as x:
         return errno.errorcode[x.errno]
@@ -83,6 +83,13 @@ print(e(os.getcwd), e(os.open, "f", os.O_CREAT | os.O_WRONLY, 0o600))`,
 			code: `fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY); os.rmdir(d)
 print(e(os.fchdir, fd), e(os.getcwd))`,
 			want: "ok ENOENT",
+		},
+		{
+			name: "a removed directory's fd finds nothing in it, even when the path is made again",
+			code: `open(os.path.join(top, "marker"), "w").close()
+fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY); os.rmdir(d); os.mkdir(d)
+print(e(os.open, "f", os.O_CREAT | os.O_WRONLY, 0o600, dir_fd=fd), e(os.mkdir, "sub", dir_fd=fd), e(os.stat, "../marker", dir_fd=fd), os.listdir(d))`,
+			want: "ENOENT ENOENT ok []",
 		},
 		{
 			name:   "threads and forked children share the removal",

@@ -117,8 +117,8 @@ func (e outsideErr) Error() string { return "ENOENT: " + e.why.String() }
 func (e outsideErr) Is(target error) bool { return target == unix.ENOENT }
 
 // base returns the directory a path starts from and what of the path is
-// left to walk from there (all of it but where a removed working
-// directory is left by its "..").
+// left to walk from there (all of it but where a removed directory, the
+// working directory or dirfd's, is left by its "..").
 func (c *call) base(dirfd int, p string) (string, string, error) {
 	if strings.HasPrefix(p, "/") {
 		return "/", p, nil
@@ -132,6 +132,10 @@ func (c *call) base(dirfd int, p string) (string, string, error) {
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return "", "", unix.ENOTDIR
+	}
+	if st.Nlink == 0 {
+		// A removed directory: the fstat above says so at no cost.
+		return workDir{path: dir, gone: true}.lookupBase(p)
 	}
 	return dir, p, nil
 }
