@@ -24,7 +24,8 @@ def e(f, *a, **kw):
 // under gaol: the working directory is a directory, not a name, as the
 // kernel keeps it. Once removed, getcwd fails ENOENT and nothing is found
 // or made in it, even when the path is made again; ".." still leads to its
-// parent; a renamed one moves with its process.
+// parent; a renamed one moves with its process. A directory fd of a
+// removed directory answers the same.
 func TestRemovedWorkingDirectoryIsTheKernels(t *testing.T) {
 	forks := `sandbox "fork" {
   extends = "python"
