@@ -17,19 +17,19 @@ type proc struct {
 	tgid  int // in the supervisor's PID namespace
 	nspid int // its process id as the guest sees it (NStgid)
 	mu    sync.Mutex
-	cwd   string // canonical guest path
+	cwd   workDir
 	umask uint32
 	pidfd int // lazily opened, -1 until then
 	execd bool
 }
 
-func (p *proc) getCwd() string {
+func (p *proc) getCwd() workDir {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.cwd
 }
 
-func (p *proc) setCwd(c string) {
+func (p *proc) setCwd(c workDir) {
 	p.mu.Lock()
 	p.cwd = c
 	p.mu.Unlock()
@@ -46,10 +46,10 @@ func (p *proc) getUmask() uint32 {
 type procs struct {
 	mu      sync.Mutex
 	byTid   map[int]*proc
-	initCwd string
+	initCwd workDir
 }
 
-func newProcs(cwd string) *procs {
+func newProcs(cwd workDir) *procs {
 	return &procs{byTid: map[int]*proc{}, initCwd: cwd}
 }
 

@@ -306,6 +306,18 @@ func (r *runner) receiveListener(sup int) (int, error) {
 	return fds[0], nil
 }
 
+// startDir is the guest's first working directory, the host directory it
+// names remembered so that removing it is noticed; a path that does not
+// resolve (the guest's own chdir will say why) is kept as a virtual one.
+func startDir(fs *vfs.FS, p string) workDir {
+	loc, err := fs.Resolve("/", p, vfs.Follow)
+	if err != nil {
+		return workDir{path: p}
+	}
+	defer loc.Close()
+	return workDir{path: loc.Path, inode: loc.Inode()}
+}
+
 func closeAll(fds []int) {
 	for _, fd := range fds {
 		unix.Close(fd)
@@ -323,7 +335,7 @@ func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, e
 		stopFD:    stopFD,
 		log:       r.log.Named("notify"),
 		fs:        fs,
-		procs:     newProcs(plan.cwd),
+		procs:     newProcs(startDir(fs, plan.cwd)),
 		rlimits:   plan.rlimits,
 		execPaths: plan.execPaths,
 		trace:     newTracer(r.o.Trace),

@@ -185,7 +185,14 @@ func (c *call) unlinkAt(dirfd, pathArg, flags int) reply {
 		return r
 	}
 	defer loc.Close()
-	return c.fsResult(c.s.fs.Unlink(loc, flags&unix.AT_REMOVEDIR != 0))
+	dir := flags&unix.AT_REMOVEDIR != 0
+	if err := c.s.fs.Unlink(loc, dir); err != nil {
+		return c.pathErr(err)
+	}
+	if dir {
+		c.s.procs.removed(loc.Inode())
+	}
+	return ok(0)
 }
 
 func sysSymlink(c *call) reply   { return c.symlinkAt(0, atFDCWD, 1) }
@@ -242,7 +249,17 @@ func (c *call) renameAt(oldfd, oldArg, newfd, newArg int, flags uint) reply {
 		return r
 	}
 	defer to.Close()
-	return c.fsResult(c.s.fs.Rename(from, to, flags))
+	if err := c.s.fs.Rename(from, to, flags); err != nil {
+		return c.pathErr(err)
+	}
+	// A directory renamed over an empty one removes it; working
+	// directories follow the ones that moved.
+	exchange := flags&unix.RENAME_EXCHANGE != 0
+	if !exchange && to.IsDir() {
+		c.s.procs.removed(to.Inode())
+	}
+	c.s.procs.renamed(from.Path, to.Path, exchange)
+	return ok(0)
 }
 
 func sysLink(c *call) reply { return c.linkAt(atFDCWD, 0, atFDCWD, 1, 0) }

@@ -116,22 +116,28 @@ func (e outsideErr) Error() string { return "ENOENT: " + e.why.String() }
 // Is makes errors.Is(err, unix.ENOENT) hold.
 func (e outsideErr) Is(target error) bool { return target == unix.ENOENT }
 
-// base returns the directory a relative path starts from.
-func (c *call) base(dirfd int, p string) (string, error) {
+// base returns the directory a path starts from and what of the path is
+// left to walk from there (all of it but where a removed directory, the
+// working directory or dirfd's, is left by its "..").
+func (c *call) base(dirfd int, p string) (string, string, error) {
 	if strings.HasPrefix(p, "/") {
-		return "/", nil
+		return "/", p, nil
 	}
 	if dirfd == atFDCWD {
-		return c.p.getCwd(), nil
+		return c.p.getCwd().lookupBase(p)
 	}
 	dir, st, err := c.fdPath(dirfd)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return "", unix.ENOTDIR
+		return "", "", unix.ENOTDIR
 	}
-	return dir, nil
+	if st.Nlink == 0 {
+		// A removed directory: the fstat above says so at no cost.
+		return workDir{path: dir, gone: true}.lookupBase(p)
+	}
+	return dir, p, nil
 }
 
 // fdPath maps a guest fd to the guest path it was opened as.
@@ -183,7 +189,7 @@ func (c *call) resolveAt(dirfd int, p string, flags vfs.Flags) (*vfs.Loc, error)
 	if p == "" {
 		return nil, unix.ENOENT
 	}
-	base, err := c.base(dirfd, p)
+	base, p, err := c.base(dirfd, p)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +253,11 @@ func (c *call) writeOut(addr uint64, b []byte, v int64) reply {
 func (c *call) statFD(fd int) (unix.Stat_t, error) {
 	var st unix.Stat_t
 	if fd == atFDCWD {
-		loc, err := c.s.fs.Resolve("/", c.p.getCwd(), vfs.Follow)
+		cwd, _, err := c.p.getCwd().lookupBase(".")
+		if err != nil {
+			return st, err
+		}
+		loc, err := c.s.fs.Resolve("/", cwd, vfs.Follow)
 		if err != nil {
 			return st, err
 		}
@@ -374,8 +384,14 @@ func (c *call) readlinkAt(dirfd, pathArg int, buf uint64, size int) reply {
 
 // ---- cwd ----
 
+// sysGetcwd answers the working directory's path; ENOENT once it was
+// removed, before the buffer is looked at, as the kernel's getcwd does.
 func sysGetcwd(c *call) reply {
-	cwd := c.p.getCwd()
+	wd := c.p.getCwd()
+	if wd.gone {
+		return fail(unix.ENOENT)
+	}
+	cwd := wd.path
 	size := int(c.arg(1))
 	if len(cwd)+1 > size {
 		return fail(unix.ERANGE)
@@ -392,7 +408,7 @@ func sysChdir(c *call) reply {
 	if !loc.IsDir() {
 		return fail(unix.ENOTDIR)
 	}
-	c.p.setCwd(loc.Path)
+	c.p.setCwd(workDir{path: loc.Path, inode: loc.Inode()})
 	return ok(0)
 }
 
@@ -409,8 +425,18 @@ func sysFchdir(c *call) reply {
 	if r, ok := c.check(dir); !ok {
 		return r
 	}
-	c.p.setCwd(dir)
+	c.p.setCwd(fdWorkDir(c.s.fs, dir, &st))
 	return ok(0)
+}
+
+// fdWorkDir is the working directory fchdir makes of a directory fd:
+// the kernel takes the fd's directory even when it was removed (its link
+// count is then 0).
+func fdWorkDir(fs *vfs.FS, dir string, st *unix.Stat_t) workDir {
+	if fs.IsVirtualDir(dir) {
+		return workDir{path: dir}
+	}
+	return workDir{path: dir, inode: vfs.InodeOf(st), gone: st.Nlink == 0}
 }
 
 func sysUmask(c *call) reply {

@@ -77,6 +77,26 @@ func (l *Loc) IsDir() bool {
 	return l.node.kind == KindDir
 }
 
+// Inode identifies a host file as the kernel does: by device and inode
+// number, not by name. A filesystem may give a removed file's number to
+// the next one it makes, so two Inodes taken at different times may be
+// equal for different files unless something held the first one open in
+// between. The zero Inode names no host file.
+type Inode struct{ dev, ino uint64 }
+
+// InodeOf is the Inode of the host file st describes (a raw stat, before
+// Disguise).
+func InodeOf(st *unix.Stat_t) Inode { return Inode{st.Dev, st.Ino} }
+
+// Inode is the host file the Loc names when it was resolved; zero for
+// virtual content (which no guest call can remove) and absent names.
+func (l *Loc) Inode() Inode {
+	if !l.Exists || l.node.host == nil {
+		return Inode{}
+	}
+	return InodeOf(&l.st)
+}
+
 // IsSymlink reports whether the Loc exists and is a symlink.
 func (l *Loc) IsSymlink() bool {
 	if !l.Exists {

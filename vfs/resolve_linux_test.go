@@ -2,6 +2,7 @@ package vfs_test
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -265,6 +266,55 @@ func TestResolveWhy(t *testing.T) {
 		l.Close()
 		if why != vfs.Absent {
 			t.Errorf("absence = %v, want %v", why, vfs.Absent)
+		}
+	})
+}
+
+func TestLocInodeIsTheHostFile(t *testing.T) {
+	f := newFixture(t)
+	hostInode := func(p string) vfs.Inode {
+		var st unix.Stat_t
+		if err := unix.Stat(p, &st); err != nil {
+			t.Fatal(err)
+		}
+		return vfs.InodeOf(&st)
+	}
+	tests := []struct {
+		name  string
+		path  string
+		flags vfs.Flags
+		want  vfs.Inode
+	}{
+		{name: "a scratch directory is its host directory", path: "/scratch/dir", want: hostInode(filepath.Join(f.scratch, "dir"))},
+		{name: "a mount root is its host directory", path: "/scratch", want: hostInode(f.scratch)},
+		{name: "a followed symlink is its target", path: "/data/sub/up", flags: vfs.Follow, want: hostInode(f.host)},
+		{name: "a virtual directory has none", path: "/etc"},
+		{name: "a virtual file has none", path: "/etc/hostname"},
+		{name: "an absent name has none", path: "/scratch/nope", flags: vfs.Missing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := f.resolve(t, tt.path, tt.flags).Inode(); got != tt.want {
+				t.Errorf("Inode() = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	t.Run("a directory made again at the same path is another", func(t *testing.T) {
+		host := filepath.Join(f.scratch, "again")
+		mkdir(t, host)
+		// Held open so that its number cannot be handed to the new one.
+		held, err := unix.Open(host, unix.O_PATH|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(held)
+		before := f.follow(t, "/scratch/again").Inode()
+		if err := os.Remove(host); err != nil {
+			t.Fatal(err)
+		}
+		mkdir(t, host)
+		if after := f.follow(t, "/scratch/again").Inode(); after == before {
+			t.Errorf("Inode() after rmdir and mkdir = %v, the removed directory's", after)
 		}
 	})
 }
