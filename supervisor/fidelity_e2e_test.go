@@ -117,3 +117,43 @@ except MemoryError:
 		})
 	}
 }
+
+// openat2Probe opens paths relative to a directory fd with openat2's
+// scoping flags and prints the errno of each, in a fresh directory below
+// sys.argv[1].
+const openat2Probe = `import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+class How(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+NO_MAGICLINKS, BENEATH, IN_ROOT = 0x02, 0x08, 0x10
+base = os.path.join(sys.argv[1], "scoped")
+os.makedirs(base + "/d/sub")
+open(base + "/d/f", "w").close()
+os.symlink("/etc", base + "/d/abs")
+os.symlink("../..", base + "/d/sub/up2")
+dfd = os.open(base + "/d", os.O_RDONLY | os.O_DIRECTORY)
+out = []
+for path, resolve in (("f", BENEATH), ("sub/../f", BENEATH), ("../d/f", BENEATH), ("/f", BENEATH),
+                      ("abs", BENEATH), ("sub/up2/x", BENEATH), ("/f", IN_ROOT), ("../../../f", IN_ROOT),
+                      ("sub/up2/f", IN_ROOT), ("f", BENEATH | IN_ROOT), ("/proc/self/exe", NO_MAGICLINKS),
+                      ("/proc/self/exe", 0)):
+    how = How(os.O_RDONLY | os.O_CLOEXEC, 0, resolve)
+    fd = libc.syscall(437, dfd, path.encode(), ctypes.byref(how), ctypes.sizeof(how))
+    if fd >= 0:
+        os.close(fd)
+    out.append("ok" if fd >= 0 else errno.errorcode[ctypes.get_errno()])
+print(" ".join(out))`
+
+// TestOpenat2ScopesAreTheKernels: RESOLVE_BENEATH, RESOLVE_IN_ROOT and
+// RESOLVE_NO_MAGICLINKS give the guest the answers the kernel gives.
+func TestOpenat2ScopesAreTheKernels(t *testing.T) {
+	const want = "ok ok EXDEV EXDEV EXDEV EXDEV ok ok ok EINVAL ELOOP ok"
+	native, st := runNative(t, openat2Probe, t.TempDir())
+	if !st.Success() || strings.TrimSpace(native) != want {
+		t.Fatalf("natively: %q (%v), want %q", native, st, want)
+	}
+	g := runGuest(t, runSpec{code: openat2Probe, args: []string{"/tmp"}})
+	if got := strings.TrimSpace(g.stdout); got != want {
+		t.Errorf("under gaol %q, natively %q\nstderr:\n%s", got, want, g.stderr)
+	}
+}

@@ -50,7 +50,7 @@ func procSelfFD(caller any, name string) (vfs.Produced, error) {
 	if err != nil {
 		return vfs.Produced{}, unix.ENOENT
 	}
-	return vfs.Produced{Kind: vfs.KindSymlink, Target: target}, nil
+	return vfs.Produced{Kind: vfs.KindSymlink, Target: target, Magic: true}, nil
 }
 
 // fromHost reads a file of the host's /proc/<pid> of the calling process

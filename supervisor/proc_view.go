@@ -17,7 +17,7 @@ import (
 func procView(interpreter string, lim policies.Limits) []vfs.Mount {
 	return []vfs.Mount{
 		// CPython and PyPy find their own binary through it.
-		{Guest: "/proc/self/exe", Kind: vfs.KindSymlink, Target: interpreter},
+		{Guest: "/proc/self/exe", Kind: vfs.KindSymlink, Target: interpreter, Magic: true},
 		// PyPy sizes its nursery from the L2 cache size; NumPy and
 		// multiprocessing count processors.
 		{Guest: "/proc/cpuinfo", Kind: vfs.KindFile, Content: cpuinfo()},

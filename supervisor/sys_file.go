@@ -45,9 +45,20 @@ func sysOpenat2(c *call) reply {
 	if how.Resolve&^uint64(unix.RESOLVE_NO_SYMLINKS|unix.RESOLVE_NO_MAGICLINKS|unix.RESOLVE_NO_XDEV|unix.RESOLVE_BENEATH|unix.RESOLVE_IN_ROOT|resolveCached) != 0 {
 		return fail(unix.EINVAL)
 	}
+	if how.Resolve&unix.RESOLVE_BENEATH != 0 && how.Resolve&unix.RESOLVE_IN_ROOT != 0 {
+		return fail(unix.EINVAL) // as the kernel: the two scopes exclude each other
+	}
 	var extra vfs.Flags
-	if how.Resolve&unix.RESOLVE_NO_SYMLINKS != 0 {
-		extra |= vfs.NoSymlinks
+	for _, f := range []struct {
+		resolve uint64
+		flag    vfs.Flags
+	}{
+		{unix.RESOLVE_NO_SYMLINKS, vfs.NoSymlinks}, {unix.RESOLVE_NO_MAGICLINKS, vfs.NoMagicLinks},
+		{unix.RESOLVE_BENEATH, vfs.Beneath}, {unix.RESOLVE_IN_ROOT, vfs.InRoot},
+	} {
+		if how.Resolve&f.resolve != 0 {
+			extra |= f.flag
+		}
 	}
 	return c.openAt(c.argInt(0), 1, int(how.Flags), uint32(how.Mode), extra)
 }
@@ -189,7 +200,15 @@ func (c *call) resolveAt(dirfd int, p string, flags vfs.Flags) (*vfs.Loc, error)
 	if p == "" {
 		return nil, unix.ENOENT
 	}
-	base, p, err := c.base(dirfd, p)
+	var base string
+	var err error
+	if flags&(vfs.Beneath|vfs.InRoot) != 0 {
+		// The walk is scoped to the starting directory, also for an
+		// absolute path: the directory itself, not the path, is the base.
+		base, _, err = c.base(dirfd, ".")
+	} else {
+		base, p, err = c.base(dirfd, p)
+	}
 	if err != nil {
 		return nil, err
 	}

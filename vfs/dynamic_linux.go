@@ -20,6 +20,7 @@ type Produced struct {
 	Kind     Kind    // KindFile or KindSymlink; KindDir only for a directory mount's own node
 	Content  []byte  // file: its content at this moment
 	Target   string  // symlink: its target, resolved in the guest's namespace
+	Magic    bool    // symlink: a magic link (Mount.Magic)
 	Children []Child // directory: its children, in listing order
 }
 
@@ -60,7 +61,7 @@ func (fs *FS) produced(parent *node, p string, ino uint64, pr Produced) *node {
 	if pr.Kind != KindFile && pr.Kind != KindSymlink {
 		panic("vfs: a dynamic mount produced a " + string(pr.Kind) + " for " + p + "; only files and symlinks can be produced")
 	}
-	return &node{kind: pr.Kind, path: p, parent: parent, mode: 0o444, content: pr.Content, target: pr.Target,
+	return &node{kind: pr.Kind, path: p, parent: parent, mode: 0o444, content: pr.Content, target: pr.Target, magic: pr.Magic,
 		memfd: -1, shadow: -1, ino: ino, produced: true}
 }
 

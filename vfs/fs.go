@@ -40,7 +40,11 @@ type Mount struct {
 	Mode     uint32 // file/dir: permission bits; 0 means 0444 / 0555
 	Device   string // device: "null", "zero", "urandom" or "random"
 	Target   string // symlink: the link's target, resolved in the guest's namespace
-	Exclude  []string
+	// Magic (symlink): the link stands for one of procfs's magic links
+	// (/proc/self/exe): openat2's RESOLVE_NO_MAGICLINKS, RESOLVE_BENEATH
+	// and RESOLVE_IN_ROOT refuse to follow it, as the kernel does.
+	Magic   bool
+	Exclude []string
 	// Excluded, when set, decides instead of Exclude which paths below
 	// the mount (slash-separated, relative to it) the guest never sees;
 	// the policy's glob language (with **) comes in this way.
@@ -164,6 +168,7 @@ type node struct {
 	content  []byte // file
 	memfd    int    // file: sealed memfd holding content
 	target   string // symlink
+	magic    bool   // a magic link (Mount.Magic, Produced.Magic)
 	device   string // device: host device path
 	host     *hostMount
 	shadow   int // dir: fd of its shadow directory, once opened

@@ -48,7 +48,7 @@ func (fs *FS) fill(n *node, m Mount) error {
 		if m.Target == "" {
 			return fmt.Errorf("symlink without a target")
 		}
-		n.target = m.Target
+		n.target, n.magic = m.Target, m.Magic
 	case KindDevice:
 		dev, ok := devices[m.Device]
 		if !ok {

@@ -32,6 +32,18 @@ const (
 	// NoSymlinks refuses with ELOOP every symlink the walk would follow
 	// (openat2 RESOLVE_NO_SYMLINKS); an unfollowed last one is still returned.
 	NoSymlinks
+	// Beneath keeps the walk at or below its starting directory (openat2
+	// RESOLVE_BENEATH): an absolute path or symlink, or a ".." above the
+	// start, is EXDEV.
+	Beneath
+	// InRoot walks as if the starting directory were the root (openat2
+	// RESOLVE_IN_ROOT): an absolute path or symlink starts there, and ".."
+	// stops there.
+	InRoot
+	// NoMagicLinks refuses with ELOOP every magic link (Mount.Magic) the
+	// walk would follow (openat2 RESOLVE_NO_MAGICLINKS). Beneath and InRoot
+	// refuse them too, with EXDEV.
+	NoMagicLinks
 )
 
 // Loc is a resolved guest path. A Loc that names host content holds an fd
@@ -118,7 +130,8 @@ type walker struct {
 	path     string // canonical guest path so far
 	node     *node  // virtual node, or mount node when in host content
 	rel      []string
-	fds      []int // host content: fds[i] is the O_PATH fd of rel[:i]; fds[0] is the mount's root, not ours
+	fds      []int  // host content: fds[i] is the O_PATH fd of rel[:i]; fds[0] is the mount's root, not ours
+	floor    string // with Beneath or InRoot: the starting directory's guest path
 	// statOnly: the last component of rel was stat'ed, not opened, so fds
 	// holds no fd for it (the walk ended there).
 	statOnly bool
@@ -178,7 +191,16 @@ func (fs *FS) ResolveWhy(caller any, cwd, p string, flags Flags) (*Loc, Absence,
 	w := &walker{fs: fs, caller: caller, flags: flags, trailing: strings.HasSuffix(p, "/")}
 	w.reset()
 	queue := split(p)
-	if !strings.HasPrefix(p, "/") {
+	switch {
+	case flags&(Beneath|InRoot) != 0:
+		if flags&Beneath != 0 && strings.HasPrefix(p, "/") {
+			return nil, Absent, unix.EXDEV
+		}
+		// The walk starts at cwd whatever p is; cwd is canonical, so its
+		// own components never meet the floor's checks.
+		w.floor = path.Clean("/" + cwd)
+		queue = append(split(cwd), queue...)
+	case !strings.HasPrefix(p, "/"):
 		queue = append(split(cwd), queue...)
 	}
 	for steps := 0; len(queue) > 0; steps++ {
@@ -244,6 +266,12 @@ func (w *walker) step(c string, last bool) (stepResult, error) {
 	case ".":
 		return stepResult{}, nil
 	case "..":
+		if w.floor != "" && w.path == w.floor {
+			if w.flags&Beneath != 0 {
+				return stepResult{}, unix.EXDEV
+			}
+			return stepResult{}, nil // InRoot: ".." of the root is the root
+		}
 		return stepResult{}, w.up()
 	}
 	if len(c) > unix.NAME_MAX {
@@ -293,6 +321,14 @@ func (w *walker) stepVirtual(c string, last, follow bool) (stepResult, error) {
 		return stepResult{}, err
 	}
 	if child.kind == KindSymlink && follow {
+		if child.magic {
+			switch {
+			case w.flags&(NoMagicLinks|NoSymlinks) != 0:
+				return stepResult{}, unix.ELOOP
+			case w.flags&(Beneath|InRoot) != 0:
+				return stepResult{}, unix.EXDEV
+			}
+		}
 		return w.followLink(child.target, last)
 	}
 	w.node, w.path = child, child.path
@@ -438,6 +474,13 @@ func (w *walker) followLink(target string, last bool) (stepResult, error) {
 		w.trailing = true
 	}
 	if strings.HasPrefix(target, "/") {
+		switch {
+		case w.flags&Beneath != 0:
+			return stepResult{}, unix.EXDEV
+		case w.flags&InRoot != 0:
+			w.reset()
+			return stepResult{prepend: append(split(w.floor), split(target)...)}, nil
+		}
 		w.reset()
 	}
 	return stepResult{prepend: split(target)}, nil
