@@ -125,7 +125,7 @@ const openat2Probe = `import ctypes, errno, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
 class How(ctypes.Structure):
     _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
-NO_MAGICLINKS, BENEATH, IN_ROOT = 0x02, 0x08, 0x10
+NO_XDEV, NO_MAGICLINKS, BENEATH, IN_ROOT = 0x01, 0x02, 0x08, 0x10
 base = os.path.join(sys.argv[1], "scoped")
 os.makedirs(base + "/d/sub")
 open(base + "/d/f", "w").close()
@@ -136,7 +136,7 @@ out = []
 for path, resolve in (("f", BENEATH), ("sub/../f", BENEATH), ("../d/f", BENEATH), ("/f", BENEATH),
                       ("abs", BENEATH), ("sub/up2/x", BENEATH), ("/f", IN_ROOT), ("../../../f", IN_ROOT),
                       ("sub/up2/f", IN_ROOT), ("f", BENEATH | IN_ROOT), ("/proc/self/exe", NO_MAGICLINKS),
-                      ("/proc/self/exe", 0)):
+                      ("/proc/self/exe", 0), ("../d/f", NO_XDEV), ("/proc/self/exe", NO_XDEV)):
     how = How(os.O_RDONLY | os.O_CLOEXEC, 0, resolve)
     fd = libc.syscall(437, dfd, path.encode(), ctypes.byref(how), ctypes.sizeof(how))
     if fd >= 0:
@@ -144,10 +144,11 @@ for path, resolve in (("f", BENEATH), ("sub/../f", BENEATH), ("../d/f", BENEATH)
     out.append("ok" if fd >= 0 else errno.errorcode[ctypes.get_errno()])
 print(" ".join(out))`
 
-// TestOpenat2ScopesAreTheKernels: RESOLVE_BENEATH, RESOLVE_IN_ROOT and
-// RESOLVE_NO_MAGICLINKS give the guest the answers the kernel gives.
+// TestOpenat2ScopesAreTheKernels: RESOLVE_BENEATH, RESOLVE_IN_ROOT,
+// RESOLVE_NO_MAGICLINKS and RESOLVE_NO_XDEV give the guest the answers
+// the kernel gives.
 func TestOpenat2ScopesAreTheKernels(t *testing.T) {
-	const want = "ok ok EXDEV EXDEV EXDEV EXDEV ok ok ok EINVAL ELOOP ok"
+	const want = "ok ok EXDEV EXDEV EXDEV EXDEV ok ok ok EINVAL ELOOP ok ok EXDEV"
 	native, st := runNative(t, openat2Probe, t.TempDir())
 	if !st.Success() || strings.TrimSpace(native) != want {
 		t.Fatalf("natively: %q (%v), want %q", native, st, want)

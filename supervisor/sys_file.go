@@ -55,6 +55,7 @@ func sysOpenat2(c *call) reply {
 	}{
 		{unix.RESOLVE_NO_SYMLINKS, vfs.NoSymlinks}, {unix.RESOLVE_NO_MAGICLINKS, vfs.NoMagicLinks},
 		{unix.RESOLVE_BENEATH, vfs.Beneath}, {unix.RESOLVE_IN_ROOT, vfs.InRoot},
+		{unix.RESOLVE_NO_XDEV, vfs.NoXDev},
 	} {
 		if how.Resolve&f.resolve != 0 {
 			extra |= f.flag

@@ -44,6 +44,12 @@ const (
 	// walk would follow (openat2 RESOLVE_NO_MAGICLINKS). Beneath and InRoot
 	// refuse them too, with EXDEV.
 	NoMagicLinks
+	// NoXDev refuses with EXDEV a walk that leaves the mount it starts in
+	// (openat2 RESOLVE_NO_XDEV): into another mount, out of one by "..",
+	// or to the root of another by an absolute symlink. The mounts are
+	// the guest's: each host, scratch, file and device mount is one, the
+	// virtual directories (and what dynamic mounts produce) one more.
+	NoXDev
 )
 
 // Loc is a resolved guest path. A Loc that names host content holds an fd
@@ -132,6 +138,11 @@ type walker struct {
 	rel      []string
 	fds      []int  // host content: fds[i] is the O_PATH fd of rel[:i]; fds[0] is the mount's root, not ours
 	floor    string // with Beneath or InRoot: the starting directory's guest path
+	// With NoXDev: the mount the walk starts in (nil until the walk is
+	// there), and how many components of the starting directory are still
+	// to walk before it is.
+	start     *node
+	startLeft int
 	// statOnly: the last component of rel was stat'ed, not opened, so fds
 	// holds no fd for it (the walk ended there).
 	statOnly bool
@@ -203,6 +214,15 @@ func (fs *FS) ResolveWhy(caller any, cwd, p string, flags Flags) (*Loc, Absence,
 	case !strings.HasPrefix(p, "/"):
 		queue = append(split(cwd), queue...)
 	}
+	if flags&NoXDev != 0 {
+		// The walk reaches its starting directory after the components
+		// of cwd (canonical: no "..", no symlinks), or at once for an
+		// absolute path outside a scope.
+		w.startLeft = len(queue) - len(split(p))
+		if w.startLeft == 0 {
+			w.start = w.mount()
+		}
+	}
 	for steps := 0; len(queue) > 0; steps++ {
 		if steps > maxSteps {
 			w.release()
@@ -211,6 +231,9 @@ func (fs *FS) ResolveWhy(caller any, cwd, p string, flags Flags) (*Loc, Absence,
 		c := queue[0]
 		queue = queue[1:]
 		next, err := w.step(c, len(queue) == 0)
+		if err == nil && next.loc == nil && flags&NoXDev != 0 {
+			err = w.checkXDev()
+		}
 		if err != nil {
 			w.release()
 			if err != unix.ENOENT {
@@ -226,6 +249,30 @@ func (fs *FS) ResolveWhy(caller any, cwd, p string, flags Flags) (*Loc, Absence,
 	}
 	l, err := w.finish()
 	return l, Absent, err
+}
+
+// mount is the guest mount the walk stands in (see NoXDev).
+func (w *walker) mount() *node {
+	n := w.node
+	if n.host != nil || (n.kind != KindDir && !n.produced) {
+		return n
+	}
+	return w.fs.root
+}
+
+// checkXDev is NoXDev's check after a step: the walk reaches its starting
+// directory first, and from then on stays in that directory's mount.
+func (w *walker) checkXDev() error {
+	if w.start == nil {
+		if w.startLeft--; w.startLeft == 0 {
+			w.start = w.mount()
+		}
+		return nil
+	}
+	if w.mount() != w.start {
+		return unix.EXDEV
+	}
+	return nil
 }
 
 func (w *walker) reset() {

@@ -36,6 +36,15 @@ func TestScopedResolution(t *testing.T) {
 		{name: "in root: an absolute symlink starts at the start", cwd: "/data", path: "abs", flags: vfs.InRoot | vfs.Follow, err: unix.ENOENT},
 		{name: "in root: a symlink climbing out stops at the start", cwd: "/data", path: "dotdot/readme.txt", flags: vfs.InRoot, want: "/data/readme.txt"},
 		{name: "unscoped: the same climb reaches the guest root", cwd: "/data", path: "dotdot/etc/hostname", want: "/etc/hostname"},
+		{name: "no xdev: a name in the starting mount", cwd: "/data", path: "sub/deep.txt", flags: vfs.NoXDev, want: "/data/sub/deep.txt"},
+		{name: "no xdev: a relative symlink that stays in the mount", cwd: "/data", path: "sub/up/readme.txt", flags: vfs.NoXDev, want: "/data/readme.txt"},
+		{name: "no xdev: dotdot out of the mount's root", cwd: "/data", path: "../etc", flags: vfs.NoXDev, err: unix.EXDEV},
+		{name: "no xdev: from the root into a host mount", cwd: "/", path: "/data/readme.txt", flags: vfs.NoXDev, err: unix.EXDEV},
+		{name: "no xdev: from the root through virtual directories", cwd: "/", path: "/usr/lib", flags: vfs.NoXDev, want: "/usr/lib"},
+		{name: "no xdev: from the root onto a file mount", cwd: "/", path: "/etc/hostname", flags: vfs.NoXDev, err: unix.EXDEV},
+		{name: "no xdev: an absolute symlink jumps to the root's mount", cwd: "/data", path: "abs", flags: vfs.NoXDev | vfs.Follow, err: unix.EXDEV},
+		{name: "no xdev: a symlink into another mount", cwd: "/data", path: "toscratch/file.txt", flags: vfs.NoXDev, err: unix.EXDEV},
+		{name: "no xdev: the starting directory itself", cwd: "/data/sub", path: ".", flags: vfs.NoXDev, want: "/data/sub"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
