@@ -19,7 +19,8 @@ type proc struct {
 	mu    sync.Mutex
 	cwd   workDir
 	umask uint32
-	pidfd int // lazily opened, -1 until then
+	pidfd int  // lazily opened, -1 until then
+	dead  bool // its pidfd said it exited: no pidfd is opened for its tgid again
 	execd bool
 }
 
@@ -47,10 +48,17 @@ type procs struct {
 	mu      sync.Mutex
 	byTid   map[int]*proc
 	initCwd workDir
+	pruneAt int // prune when the map holds this many entries
 }
 
+// minPrune is the map size from which procs forgets exited processes: a
+// guest that runs many short-lived processes in turn (a pool that
+// replaces its workers) would otherwise make the supervisor hold a pidfd
+// for each until the run ends.
+const minPrune = 64
+
 func newProcs(cwd workDir) *procs {
-	return &procs{byTid: map[int]*proc{}, initCwd: cwd}
+	return &procs{byTid: map[int]*proc{}, initCwd: cwd, pruneAt: minPrune}
 }
 
 // of returns the process of thread tid.
@@ -79,7 +87,47 @@ func (ps *procs) of(tid int) (*proc, error) {
 	}
 	ps.byTid[st.tgid] = p
 	ps.byTid[tid] = p
+	if len(ps.byTid) >= ps.pruneAt {
+		ps.prune()
+		ps.pruneAt = max(minPrune, 2*len(ps.byTid))
+	}
 	return p, nil
+}
+
+// prune forgets the processes whose pidfd says they have exited, and
+// closes those pidfds. A thread id of theirs that the kernel hands out
+// again is then learnt afresh. Processes without a pidfd hold no fd and
+// stay. Called with ps.mu held.
+func (ps *procs) prune() {
+	for tid, p := range ps.byTid {
+		if tid == p.tgid {
+			p.closeIfExited()
+		}
+	}
+	for tid, p := range ps.byTid {
+		p.mu.Lock()
+		dead := p.dead
+		p.mu.Unlock()
+		if dead {
+			delete(ps.byTid, tid)
+		}
+	}
+}
+
+// closeIfExited closes the pidfd of a process that has exited (a pidfd
+// polls readable then) and marks it dead.
+func (p *proc) closeIfExited() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pidfd < 0 {
+		return
+	}
+	fds := []unix.PollFd{{Fd: int32(p.pidfd), Events: unix.POLLIN}}
+	if n, err := unix.Poll(fds, 0); err != nil || n == 0 {
+		return
+	}
+	unix.Close(p.pidfd)
+	p.pidfd, p.dead = -1, true
 }
 
 // closeAll releases the pidfds the processes hold.
@@ -87,10 +135,15 @@ func (ps *procs) closeAll() {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	for tid, p := range ps.byTid {
-		if p.tgid == tid && p.pidfd >= 0 {
+		if p.tgid != tid {
+			continue
+		}
+		p.mu.Lock()
+		if p.pidfd >= 0 {
 			unix.Close(p.pidfd)
 			p.pidfd = -1
 		}
+		p.mu.Unlock()
 	}
 }
 
@@ -139,31 +192,28 @@ func readStatus(tid int) (status, error) {
 	return st, nil
 }
 
-// pidFD returns a pidfd of the process, for pidfd_getfd.
-func (p *proc) pidFD() (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.pidfd < 0 {
-		fd, err := unix.PidfdOpen(p.tgid, 0)
-		if err != nil {
-			return -1, err
-		}
-		p.pidfd = fd
-	}
-	return p.pidfd, nil
-}
-
 // guestFD returns the supervisor's own copy of the guest's fd: the same
-// open file description, so its offset is the guest's.
+// open file description, so its offset is the guest's. The pidfd is
+// opened on first use and used under p.mu, so that prune never closes it
+// while a copy is being taken; a process that has exited gets none again
+// (its tgid may belong to another process by now).
 func (p *proc) guestFD(fd int) (int, error) {
 	if fd < 0 {
 		return -1, unix.EBADF
 	}
-	pidfd, err := p.pidFD()
-	if err != nil {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dead {
 		return -1, unix.ESRCH
 	}
-	our, err := unix.PidfdGetfd(pidfd, fd, 0)
+	if p.pidfd < 0 {
+		pidfd, err := unix.PidfdOpen(p.tgid, 0)
+		if err != nil {
+			return -1, unix.ESRCH
+		}
+		p.pidfd = pidfd
+	}
+	our, err := unix.PidfdGetfd(p.pidfd, fd, 0)
 	if err != nil {
 		if err == unix.EBADF {
 			return -1, unix.EBADF
