@@ -181,7 +181,12 @@ func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) (r reply) {
 			r = reply{action: actDeny, errno: unix.ENOSYS, rule: "gaol: internal error"}
 		}
 	}()
-	p, err := s.procs.of(c.tid)
+	p, learnt, err := s.procs.of(c.tid)
+	if err == nil && learnt {
+		if err = c.valid(); err != nil {
+			s.procs.forget(c.tid, p)
+		}
+	}
 	if err != nil {
 		// The thread is gone (killed while waiting): nobody reads the answer.
 		return reply{action: actDeny, errno: unix.ESRCH, rule: "guest thread gone"}

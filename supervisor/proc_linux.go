@@ -19,8 +19,8 @@ type proc struct {
 	mu    sync.Mutex
 	cwd   workDir
 	umask uint32
-	pidfd int  // lazily opened, -1 until then
-	dead  bool // its pidfd said it exited: no pidfd is opened for its tgid again
+	pidfd int  // opened when gaol learns of the process; -1 once closed
+	dead  bool // it exited (or was never the guest's): its pidfd is closed
 	execd bool
 }
 
@@ -61,25 +61,34 @@ func newProcs(cwd workDir) *procs {
 	return &procs{byTid: map[int]*proc{}, initCwd: cwd, pruneAt: minPrune}
 }
 
-// of returns the process of thread tid.
-func (ps *procs) of(tid int) (*proc, error) {
+// of returns the process of thread tid, and whether gaol learnt of it
+// just now. A new process comes with its pidfd, opened at once: the
+// caller checks that the notification that named tid is still pending
+// (NOTIF_ID_VALID), which proves that tid, and so the process the pidfd
+// names, were the guest's while both were read (forget undoes an entry
+// the check refutes).
+func (ps *procs) of(tid int) (*proc, bool, error) {
 	ps.mu.Lock()
 	p, ok := ps.byTid[tid]
 	ps.mu.Unlock()
 	if ok {
-		return p, nil
+		return p, false, nil
 	}
 	st, err := readStatus(tid)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if p, ok := ps.byTid[st.tgid]; ok {
 		ps.byTid[tid] = p
-		return p, nil
+		return p, false, nil
 	}
-	p = &proc{tgid: st.tgid, nspid: st.nspid, cwd: ps.initCwd, umask: 0o022, pidfd: -1}
+	pidfd, err := unix.PidfdOpen(st.tgid, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	p = &proc{tgid: st.tgid, nspid: st.nspid, cwd: ps.initCwd, umask: 0o022, pidfd: pidfd}
 	if parent, ok := ps.byTid[st.ppid]; ok {
 		parent.mu.Lock()
 		p.cwd, p.umask, p.execd = parent.cwd, parent.umask, parent.execd
@@ -91,13 +100,29 @@ func (ps *procs) of(tid int) (*proc, error) {
 		ps.prune()
 		ps.pruneAt = max(minPrune, 2*len(ps.byTid))
 	}
-	return p, nil
+	return p, true, nil
+}
+
+// forget drops process p, which of made for thread tid, and its pidfd.
+func (ps *procs) forget(tid int, p *proc) {
+	ps.mu.Lock()
+	for t, q := range ps.byTid {
+		if q == p {
+			delete(ps.byTid, t)
+		}
+	}
+	ps.mu.Unlock()
+	p.mu.Lock()
+	if p.pidfd >= 0 {
+		unix.Close(p.pidfd)
+	}
+	p.pidfd, p.dead = -1, true
+	p.mu.Unlock()
 }
 
 // prune forgets the processes whose pidfd says they have exited, and
 // closes those pidfds. A thread id of theirs that the kernel hands out
-// again is then learnt afresh. Processes without a pidfd hold no fd and
-// stay. Called with ps.mu held.
+// again is then learnt afresh. Called with ps.mu held.
 func (ps *procs) prune() {
 	for tid, p := range ps.byTid {
 		if tid == p.tgid {
@@ -193,25 +218,18 @@ func readStatus(tid int) (status, error) {
 }
 
 // guestFD returns the supervisor's own copy of the guest's fd: the same
-// open file description, so its offset is the guest's. The pidfd is
-// opened on first use and used under p.mu, so that prune never closes it
-// while a copy is being taken; a process that has exited gets none again
-// (its tgid may belong to another process by now).
+// open file description, so its offset is the guest's. The pidfd (opened
+// when the process was learnt, see of) is used under p.mu, so that prune
+// never closes it while a copy is being taken; a process that has exited
+// has none any more.
 func (p *proc) guestFD(fd int) (int, error) {
 	if fd < 0 {
 		return -1, unix.EBADF
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.dead {
+	if p.dead || p.pidfd < 0 {
 		return -1, unix.ESRCH
-	}
-	if p.pidfd < 0 {
-		pidfd, err := unix.PidfdOpen(p.tgid, 0)
-		if err != nil {
-			return -1, unix.ESRCH
-		}
-		p.pidfd = pidfd
 	}
 	our, err := unix.PidfdGetfd(p.pidfd, fd, 0)
 	if err != nil {
