@@ -13,14 +13,7 @@ import (
 // RESOLVE_NO_MAGICLINKS, answered as the kernel answers them.
 func TestScopedResolution(t *testing.T) {
 	f := newFixture(t)
-	tests := []struct {
-		name  string
-		cwd   string // the starting directory (openat2's dirfd)
-		path  string
-		flags vfs.Flags
-		want  string
-		err   error
-	}{
+	tests := []resolution{
 		{name: "beneath: a name below the start", cwd: "/data", path: "sub/deep.txt", flags: vfs.Beneath, want: "/data/sub/deep.txt"},
 		{name: "beneath: dotdot back to the start", cwd: "/data", path: "sub/../readme.txt", flags: vfs.Beneath, want: "/data/readme.txt"},
 		{name: "beneath: dotdot above the start", cwd: "/data/sub", path: "../readme.txt", flags: vfs.Beneath, err: unix.EXDEV},
@@ -46,19 +39,7 @@ func TestScopedResolution(t *testing.T) {
 		{name: "no xdev: a symlink into another mount", cwd: "/data", path: "toscratch/file.txt", flags: vfs.NoXDev, err: unix.EXDEV},
 		{name: "no xdev: the starting directory itself", cwd: "/data/sub", path: ".", flags: vfs.NoXDev, want: "/data/sub"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			l, err := f.fs.Resolve(tt.cwd, tt.path, tt.flags)
-			checkErr(t, tt.path, err, tt.err)
-			if err != nil {
-				return
-			}
-			defer l.Close()
-			if l.Path != tt.want {
-				t.Errorf("Resolve(%q, %q) = %q, want %q", tt.cwd, tt.path, l.Path, tt.want)
-			}
-		})
-	}
+	checkResolutions(t, f.fs, tests)
 }
 
 // TestMagicLinks: a magic link (procfs's /proc/self/exe and fd links) is
@@ -77,14 +58,7 @@ func TestMagicLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fs.Close()
-	tests := []struct {
-		name  string
-		cwd   string
-		path  string
-		flags vfs.Flags
-		want  string
-		err   error
-	}{
+	tests := []resolution{
 		{name: "a magic link is followed", cwd: "/", path: "/proc/self/exe", flags: vfs.Follow, want: "/usr/bin/python"},
 		{name: "not followed, it is itself", cwd: "/", path: "/proc/self/exe", want: "/proc/self/exe"},
 		{name: "no magic links: ELOOP", cwd: "/", path: "/proc/self/exe", flags: vfs.Follow | vfs.NoMagicLinks, err: unix.ELOOP},
@@ -94,6 +68,22 @@ func TestMagicLinks(t *testing.T) {
 		{name: "in root: EXDEV", cwd: "/proc", path: "self/exe", flags: vfs.Follow | vfs.InRoot, err: unix.EXDEV},
 		{name: "no symlinks: ELOOP", cwd: "/", path: "/proc/self/exe", flags: vfs.Follow | vfs.NoSymlinks, err: unix.ELOOP},
 	}
+	checkResolutions(t, fs, tests)
+}
+
+// resolution is one case of a table of lookups: from directory cwd
+// (openat2's dirfd), path with flags resolves to want, or fails with err.
+type resolution struct {
+	name  string
+	cwd   string
+	path  string
+	flags vfs.Flags
+	want  string
+	err   error
+}
+
+func checkResolutions(t *testing.T, fs *vfs.FS, tests []resolution) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := fs.Resolve(tt.cwd, tt.path, tt.flags)
