@@ -335,12 +335,12 @@ func sysFchmod(c *call) reply { return c.fchmod(c.argInt(0), uint32(c.arg(1))) }
 // fchmod changes the mode of a file the guest holds, on the supervisor's
 // copy of its fd, when it lies in a writable mount.
 func (c *call) fchmod(fd int, mode uint32) reply {
-	our, r, found := c.heldWritable(fd, 0, unix.EROFS, "read-only mount")
+	our, st, r, found := c.heldWritable(fd, 0, unix.EROFS, "read-only mount")
 	if !found {
 		return r
 	}
 	defer unix.Close(our)
-	if err := c.heldCheck(our, c.s.fs.MayChmodHeld); err != nil {
+	if err := c.s.fs.MayChmodHeld(&st); err != nil {
 		return fail(err)
 	}
 	if mode&(unix.S_ISUID|unix.S_ISGID) != 0 {
@@ -400,50 +400,39 @@ func sysUtimensat(c *call) reply {
 }
 
 func (c *call) futimens(fd int, ts []unix.Timespec) reply {
-	our, r, found := c.heldWritable(fd, 0, unix.EROFS, "read-only mount")
+	our, st, r, found := c.heldWritable(fd, 0, unix.EROFS, "read-only mount")
 	if !found {
 		return r
 	}
 	defer unix.Close(our)
-	touch := func(st *unix.Stat_t) error { return c.s.fs.MayTouchHeld(st, ts) }
-	if err := c.heldCheck(our, touch); err != nil {
+	if err := c.s.fs.MayTouchHeld(&st, ts); err != nil {
 		return fail(err)
 	}
 	return c.fsResult(unix.UtimesNanoAt(our, "", ts, unix.AT_EMPTY_PATH))
 }
 
-// heldCheck runs one of the VFS's permission checks on the host stat of
-// the supervisor's copy of a guest fd.
-func (c *call) heldCheck(our int, check func(*unix.Stat_t) error) error {
-	var st unix.Stat_t
-	if err := unix.Fstat(our, &st); err != nil {
-		return err
-	}
-	return check(&st)
-}
-
 // heldWritable takes the supervisor's copy of a guest fd whose file the VFS
-// handed out through a writable mount, for the calls that change a file
-// the guest holds. Otherwise it returns the reply: badFD for an fd the
+// handed out through a writable mount, and its host stat (for the
+// permission check), for the calls that change a file the guest holds.
+// Otherwise it returns the reply: badFD for an fd the
 // guest does not hold (0: the error as it came), refused (with why) for
 // any other file.
-func (c *call) heldWritable(fd int, badFD, refused unix.Errno, why string) (our int, r reply, ok bool) {
+func (c *call) heldWritable(fd int, badFD, refused unix.Errno, why string) (our int, st unix.Stat_t, r reply, ok bool) {
 	c.setFd(fd)
 	our, err := c.p.guestFD(fd)
 	if err != nil {
 		if badFD != 0 {
 			err = badFD
 		}
-		return -1, fail(err), false
+		return -1, st, fail(err), false
 	}
-	var st unix.Stat_t
 	if err := unix.Fstat(our, &st); err != nil {
 		unix.Close(our)
-		return -1, fail(err), false
+		return -1, st, fail(err), false
 	}
 	if !c.s.fs.OpenedWritable(&st) {
 		unix.Close(our)
-		return -1, deny(refused, why), false
+		return -1, st, deny(refused, why), false
 	}
-	return our, reply{}, true
+	return our, st, reply{}, true
 }

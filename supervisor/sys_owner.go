@@ -45,10 +45,10 @@ func sysFchown(c *call) reply { return c.fchown(c.argInt(0), c.argInt(1), c.argI
 // kernel checks the fd first; a file of a writable mount may keep its
 // owner; anything else is refused.
 func (c *call) fchown(fd, uid, gid int) reply {
-	our, r, found := c.heldWritable(fd, unix.EBADF, unix.EPERM, "not permitted in the sandbox")
+	our, st, r, found := c.heldWritable(fd, unix.EBADF, unix.EPERM, "not permitted in the sandbox")
 	if !found {
 		return r
 	}
 	defer unix.Close(our)
-	return c.fsResult(c.s.fs.FchownOwn(our, uid, gid))
+	return c.fsResult(c.s.fs.FchownOwn(our, st, uid, gid))
 }

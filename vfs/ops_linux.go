@@ -378,12 +378,8 @@ func (fs *FS) chownOK(st *unix.Stat_t, uid, gid int) error {
 }
 
 // FchownOwn is Chown for a host fd the guest holds, of a file handed out
-// through a writable mount.
-func (fs *FS) FchownOwn(fd, uid, gid int) error {
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return err
-	}
+// through a writable mount; st is the fd's host stat.
+func (fs *FS) FchownOwn(fd int, st unix.Stat_t, uid, gid int) error {
 	st.Uid, st.Gid = fs.Owner(st.Uid, st.Gid)
 	if err := fs.chownOK(&st, uid, gid); err != nil {
 		return err
