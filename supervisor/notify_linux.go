@@ -184,7 +184,7 @@ func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) (r reply) {
 	p, learnt, err := s.procs.of(c.tid)
 	if err == nil && learnt {
 		if err = c.valid(); err != nil {
-			s.procs.forget(c.tid, p)
+			s.procs.forget(p)
 		}
 	}
 	if err != nil {

@@ -103,8 +103,8 @@ func (ps *procs) of(tid int) (*proc, bool, error) {
 	return p, true, nil
 }
 
-// forget drops process p, which of made for thread tid, and its pidfd.
-func (ps *procs) forget(tid int, p *proc) {
+// forget drops process p, which of made, and its pidfd.
+func (ps *procs) forget(p *proc) {
 	ps.mu.Lock()
 	for t, q := range ps.byTid {
 		if q == p {
@@ -113,11 +113,17 @@ func (ps *procs) forget(tid int, p *proc) {
 	}
 	ps.mu.Unlock()
 	p.mu.Lock()
+	p.release()
+	p.mu.Unlock()
+}
+
+// release closes the process's pidfd and marks it dead: no pidfd is ever
+// opened by its number again. Called with p.mu held.
+func (p *proc) release() {
 	if p.pidfd >= 0 {
 		unix.Close(p.pidfd)
 	}
 	p.pidfd, p.dead = -1, true
-	p.mu.Unlock()
 }
 
 // prune forgets the processes whose pidfd says they have exited, and
@@ -151,8 +157,7 @@ func (p *proc) closeIfExited() {
 	if n, err := unix.Poll(fds, 0); err != nil || n == 0 {
 		return
 	}
-	unix.Close(p.pidfd)
-	p.pidfd, p.dead = -1, true
+	p.release()
 }
 
 // closeAll releases the pidfds the processes hold.
@@ -164,10 +169,7 @@ func (ps *procs) closeAll() {
 			continue
 		}
 		p.mu.Lock()
-		if p.pidfd >= 0 {
-			unix.Close(p.pidfd)
-			p.pidfd = -1
-		}
+		p.release()
 		p.mu.Unlock()
 	}
 }
