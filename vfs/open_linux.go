@@ -156,11 +156,10 @@ func openNoWait(dir int, name string, flags int) (int, error) {
 	if err != nil || flags&unix.O_NONBLOCK != 0 {
 		return fd, err
 	}
-	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	if err == nil {
-		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl&^unix.O_NONBLOCK)
-	}
-	if err != nil {
+	// F_SETFL sets only the status flags (O_APPEND, O_DIRECT, O_NOATIME,
+	// O_NONBLOCK, O_ASYNC): the open's own, which the open already
+	// accepted, less O_NONBLOCK, and less O_ASYNC, which open(2) ignores.
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, flags&^(unix.O_NONBLOCK|unix.O_ASYNC)); err != nil {
 		unix.Close(fd)
 		return -1, err
 	}
