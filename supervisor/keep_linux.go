@@ -75,7 +75,11 @@ func keepScratch(fs *vfs.FS, dirs []keepDir, deadline time.Time, log hclog.Logge
 		if !ok {
 			return out, fmt.Errorf("keep %s: the scratch mount is gone", d.mount)
 		}
-		rep, err := keepOne(root, d, deadline)
+		var rep KeepReport
+		b, err := scratchBounds(root, deadline)
+		if err == nil {
+			rep, err = keepOne(root, d, b)
+		}
 		unix.Close(root)
 		out = append(out, rep)
 		if err != nil {
@@ -92,11 +96,25 @@ func keepScratch(fs *vfs.FS, dirs []keepDir, deadline time.Time, log hclog.Logge
 	return out, nil
 }
 
-// keepOne copies the scratch directory open as root into d. The bounds
-// are what the scratch tmpfs can hold (statfs of root): its size in
-// bytes, its inodes in entries (tmpfs charges every hard-link name an
-// inode).
-func keepOne(root int, d keepDir, deadline time.Time) (KeepReport, error) {
+// keepBounds bound one copy: data bytes, entries visited, and the time.
+type keepBounds struct {
+	bytes, entries int64
+	deadline       time.Time // zero: none
+}
+
+// scratchBounds are what the scratch tmpfs open as root can hold (its
+// statfs): its size in bytes and its inodes in entries (tmpfs charges
+// every hard-link name an inode, so names are bounded too).
+func scratchBounds(root int, deadline time.Time) (keepBounds, error) {
+	var sfs unix.Statfs_t
+	if err := unix.Fstatfs(root, &sfs); err != nil {
+		return keepBounds{}, err
+	}
+	return keepBounds{bytes: int64(sfs.Blocks) * sfs.Bsize, entries: int64(sfs.Files), deadline: deadline}, nil
+}
+
+// keepOne copies the scratch directory open as root into d, within b.
+func keepOne(root int, d keepDir, b keepBounds) (KeepReport, error) {
 	rep := KeepReport{Mount: d.mount, Dir: d.path}
 	var st unix.Stat_t
 	if err := unix.Fstat(d.fd, &st); err != nil {
@@ -105,15 +123,11 @@ func keepOne(root int, d keepDir, deadline time.Time) (KeepReport, error) {
 	if st.Nlink == 0 {
 		return rep, errors.New("the keep directory was removed while the run lasted: nothing kept")
 	}
-	var sfs unix.Statfs_t
-	if err := unix.Fstatfs(root, &sfs); err != nil {
-		return rep, err
-	}
 	c := &copier{
 		rep:      &rep,
-		bytes:    int64(sfs.Blocks) * sfs.Bsize,
-		entries:  int64(sfs.Files),
-		deadline: deadline,
+		bytes:    b.bytes,
+		entries:  b.entries,
+		deadline: b.deadline,
 		dstRoot:  d.fd,
 		links:    map[fileID]linkTarget{},
 		buf:      make([]byte, 128<<10),
