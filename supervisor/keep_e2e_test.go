@@ -136,7 +136,7 @@ func TestScratchKeepReplacesNamesInTheKeepDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.Link(shared, filepath.Join(proj, "keep", "h.txt")); err != nil {
+	if err := os.Link(shared, filepath.Join(proj, "keep", "0h.txt")); err != nil {
 		t.Fatal(err)
 	}
 	pol, diags := policies.LoadSource("test.hcl", []byte(keepPolicy(filepath.Join(proj, "keep"))), nil)
@@ -146,23 +146,12 @@ func TestScratchKeepReplacesNamesInTheKeepDirectory(t *testing.T) {
 	g := runWithMounts(t, pol, []policies.Mount{{Guest: "/proj", Kind: policies.MountHost, Host: proj, Writable: true}}, fmt.Sprintf(`
 import os
 os.makedirs("/out/sub")
-for name in ("sub/b.txt", "a.txt", "h.txt"):
+for name in ("sub/b.txt", "a.txt", "0h.txt"):
     open("/out/" + name, "w").write("guest " + name)
 os.symlink(%q, "/proj/keep/sub")
 os.symlink(%q, "/proj/keep/a.txt")
 print("planted")
 `, outside, canary))
-	g.checkExit(t, 0)
-	if g.res.Error != "" {
-		t.Fatalf("gaol failed: %s", g.res.Error)
-	}
-	for _, name := range []string{"sub/b.txt", "a.txt", "h.txt"} {
-		p := filepath.Join(proj, "keep", name)
-		b, err := os.ReadFile(p)
-		if fi, lerr := os.Lstat(p); err != nil || lerr != nil || !fi.Mode().IsRegular() || string(b) != "guest "+name {
-			t.Errorf("keep/%s: %q, %v; want the guest's file in place of the name", name, b, err)
-		}
-	}
 	for _, f := range []string{canary, shared} {
 		if b, _ := os.ReadFile(f); string(b) != "host\n" {
 			t.Errorf("%s was written through a name in the keep directory: %q", f, b)
@@ -170,6 +159,17 @@ print("planted")
 	}
 	if names, _ := os.ReadDir(outside); len(names) != 2 {
 		t.Errorf("the host directory the guest linked holds %d entries, want its 2", len(names))
+	}
+	g.checkExit(t, 0)
+	if g.res.Error != "" {
+		t.Fatalf("gaol failed: %s", g.res.Error)
+	}
+	for _, name := range []string{"sub/b.txt", "a.txt", "0h.txt"} {
+		p := filepath.Join(proj, "keep", name)
+		b, err := os.ReadFile(p)
+		if fi, lerr := os.Lstat(p); err != nil || lerr != nil || !fi.Mode().IsRegular() || string(b) != "guest "+name {
+			t.Errorf("keep/%s: %q, %v; want the guest's file in place of the name", name, b, err)
+		}
 	}
 }
 
