@@ -210,3 +210,25 @@ func runWithMounts(t *testing.T, pol *policies.Policy, mounts []policies.Mount, 
 	})
 	return &guestRun{res: res, stdout: stdout.String(), stderr: stderr.String()}
 }
+
+// TestScratchKeepAfterTheWallBudget: a guest the wall budget stops still
+// has its files kept, in the grace the copy gets after the budget.
+func TestScratchKeepAfterTheWallBudget(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "kept")
+	policy := strings.Replace(keepPolicy(dst), `extends = "python"`, "extends = \"python\"\n  limits {\n    wall = \"1s\"\n  }", 1)
+	g := runPolicy(t, policy, `
+import time
+open("/out/a.txt", "w").write("alpha")
+print("written", flush=True)
+time.sleep(30)
+`)
+	if g.res.Limit != "wall" {
+		t.Fatalf("limit %q, want wall:\n%s%s", g.res.Limit, g.stdout, g.stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(dst, "a.txt")); err != nil || string(b) != "alpha" {
+		t.Errorf("a.txt: %q, %v; want the guest's file kept after the wall budget", b, err)
+	}
+	if len(g.res.Kept) != 1 || g.res.Kept[0].Files != 1 || g.res.Kept[0].CutShort != "" {
+		t.Errorf("result kept: %+v, want one file, not cut short", g.res.Kept)
+	}
+}
