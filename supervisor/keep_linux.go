@@ -24,8 +24,9 @@ type KeepReport struct {
 	Dirs    int    `json:"dirs"`    // directories below the keep directory
 	Bytes   int64  `json:"bytes"`   // data bytes written (holes are not written)
 	Skipped int    `json:"skipped"` // entries not kept: symlinks, FIFOs, sockets, too deep, too large for the host
-	// CutShort is why the copy stopped before the end: "wall" (the wall
-	// budget, plus a second of grace, ran out), "quota" (it would have
+	// CutShort is why the copy stopped before the end: "wall" (the end
+	// of the wall budget, or a second after the guest ended when that is
+	// later, has passed), "quota" (it would have
 	// written more than the scratch mount can hold) or "files" (more
 	// entries than the mount can hold). Empty: the copy is complete.
 	CutShort string `json:"cut_short,omitempty"`
