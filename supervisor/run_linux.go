@@ -121,6 +121,15 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	}
 	res.Layers = plan.layers
 	r.log.Debug("planned", "elapsed", time.Since(r.start))
+	// The keep directories are opened now, before the guest runs: a link
+	// on their paths fails the run here, and the copy afterwards lands in
+	// the directories opened, whatever the guest does to their names.
+	keeps, err := openKeepDirs(plan.mounts)
+	if err != nil {
+		stdio.closeParent()
+		return err
+	}
+	r.closer = append(r.closer, func() { closeKeepDirs(keeps) })
 
 	cfg, _ := json.Marshal(plan.guest)
 	if err := guest.SendMessage(initSock, guest.MsgConfig, cfg); err != nil {
@@ -168,10 +177,10 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		return gerr
 	}
 	r.fillResult(res, st)
-	if skipped, err := keepScratch(fs, plan.mounts); err != nil {
+	kept, err := keepScratch(fs, keeps, r.keepDeadline(), r.log)
+	res.Kept = kept
+	if err != nil {
 		return err
-	} else if skipped > 0 {
-		r.log.Info("scratch entries not kept (symlinks, FIFOs, devices)", "count", skipped)
 	}
 	// A guest that failed with a scratch mount full stopped at its disk
 	// quota (ENOSPC, EDQUOT): name the budget.
@@ -179,6 +188,25 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		res.Limit = limitDisk
 	}
 	return nil
+}
+
+// keepGrace is the least time the scratch copy gets after the guest
+// ended, so that a guest the wall budget stopped still has its files kept.
+const keepGrace = time.Second
+
+// keepDeadline is when copying the scratch mounts out must end: the end
+// of the wall budget, or keepGrace from now when less is left. Zero: the
+// policy has no wall budget (the copy is still bounded in bytes).
+func (r *runner) keepDeadline() time.Time {
+	d := r.o.Policy.Limits.Wall
+	if d <= 0 {
+		return time.Time{}
+	}
+	end := r.start.Add(d)
+	if grace := time.Now().Add(keepGrace); end.Before(grace) {
+		end = grace
+	}
+	return end
 }
 
 // wait waits for the guest to end, enforcing the wall budget, and returns

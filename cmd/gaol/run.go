@@ -22,6 +22,7 @@ import (
 
 	"github.com/gaol-sandbox/gaol/policies"
 	"github.com/gaol-sandbox/gaol/supervisor"
+	"github.com/gaol-sandbox/gaol/supervisor/hostpath"
 )
 
 // exitError is a failure before the guest ran, with the exit status it
@@ -159,14 +160,12 @@ func run(f runFlags, argv []string) (int, error) {
 	opts := streams()
 	opts.Policy, opts.Path, opts.Argv, opts.Mounts, opts.Cwd = pol, path, guestArgv, f.mounts, cwd
 	opts.Logger, opts.Tuning = log, tuning
-	if f.trace != "" {
-		tf, err := os.Create(f.trace)
-		if err != nil {
-			return 0, failf(supervisor.StatusFailed, "trace: %v", err)
-		}
-		defer tf.Close()
-		opts.Trace = tf
+	out, err := openOutputs(f)
+	if err != nil {
+		return 0, err
 	}
+	defer out.close()
+	opts.Trace = out.trace
 	// A closed stdout downstream shows as EPIPE to the guest, as it would
 	// to the bare interpreter, instead of killing gaol.
 	signal.Ignore(syscall.SIGPIPE)
@@ -177,13 +176,13 @@ func run(f runFlags, argv []string) (int, error) {
 	if res.Error != "" {
 		fmt.Fprintf(os.Stderr, "gaol: %s\n", res.Error)
 	}
-	if err := writeResult(res, f); err != nil {
+	if err := writeResult(res, f, out.result); err != nil {
 		fmt.Fprintf(os.Stderr, "gaol: %v\n", err)
 	}
 	return res.Status, nil
 }
 
-func writeResult(res *supervisor.Result, f runFlags) error {
+func writeResult(res *supervisor.Result, f runFlags, dst *hostpath.Replacement) error {
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
@@ -192,9 +191,9 @@ func writeResult(res *supervisor.Result, f runFlags) error {
 	if f.json {
 		os.Stderr.Write(b)
 	}
-	if f.result != "" {
-		if err := os.WriteFile(f.result, b, 0o644); err != nil {
-			return fmt.Errorf("result: %w", err)
+	if dst != nil {
+		if err := dst.Write(b); err != nil {
+			return fmt.Errorf("--result: %w", err)
 		}
 	}
 	return nil

@@ -54,12 +54,47 @@ func TestRunsAsAnOrdinaryUser(t *testing.T) {
 			c.Close()
 		}
 	}()
+	// A keep directory an ordinary user may create, for a scratch whose
+	// hard links and holes the copy keeps (linkat needs no privilege).
+	keepParent := filepath.Join(dir, "keep")
+	if err := os.Mkdir(keepParent, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(keepParent, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	keepPolicy := filepath.Join(dir, "keep.hcl")
+	if err := os.WriteFile(keepPolicy, []byte(`sandbox "k" {
+  extends = "python"
+  mount "/out" {
+    type  = "scratch"
+    quota = "1MiB"
+    files = 64
+    keep  = "`+filepath.Join(keepParent, "kept")+`"
+  }
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkKept := func(t *testing.T) {
+		var a, b, sparse syscall.Stat_t
+		for p, st := range map[string]*syscall.Stat_t{"a": &a, "b": &b, "sparse": &sparse} {
+			if err := syscall.Lstat(filepath.Join(keepParent, "kept", p), st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a.Ino != b.Ino || a.Uid != 65534 || sparse.Size != 32<<20 || sparse.Blocks*512 > 256<<10 {
+			t.Errorf("kept as the ordinary user: a and b inodes %d and %d (one file?), owner %d, sparse %d bytes in %d KiB", a.Ino, b.Ino, a.Uid, sparse.Size, sparse.Blocks/2)
+		}
+	}
 	for _, c := range []struct {
 		name string
 		args []string
 		want string
 		code int
 	}{
+		{"keep copies a hard link once and a sparse file's holes as holes", []string{"run", "--policy", keepPolicy, "--result", filepath.Join(keepParent, "result.json"), "--", "/usr/bin/python3", "-c",
+			"import os\nopen('/out/a', 'w').write('a' * 4096)\nos.link('/out/a', '/out/b')\nf = open('/out/sparse', 'wb'); f.write(b'x'); f.truncate(32 << 20)\nprint('kept')"}, "kept", 0},
 		{"a unix socket in a --rw mount is reachable", []string{"run", "--rw", sockDir + ":/sock", "--", "/usr/bin/python3", "-c",
 			"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect('/sock/s.sock')\nprint('got', s.recv(2).decode())"}, "got hi", 0},
 		{"the standard library runs", []string{"run", "--", "/usr/bin/python3", "-c", "import json, sqlite3, tempfile, os; print('ok', os.getuid())"}, "ok 1000", 0},
@@ -95,6 +130,9 @@ print(os.access("/tmp/none", os.R_OK))`}, "EACCES EACCES False", 0},
 			}
 			if !strings.Contains(string(out), c.want) {
 				t.Errorf("output lacks %q:\n%s", c.want, out)
+			}
+			if strings.HasPrefix(c.name, "keep ") {
+				checkKept(t)
 			}
 		})
 	}

@@ -102,6 +102,8 @@ var attacks = []attack{
 		what: "fchmod/futimens/fchown/fsetxattr on fds of a --ro host directory fail while a --rw mount shares its filesystem"},
 	{name: "setuid_rw", want: wantDone, prepare: withWritableMount,
 		what: "a guest cannot give a file in a --rw host directory the set-user-ID or set-group-ID bit"},
+	{name: "planted_outputs", want: wantDone, prepare: withPlantedOutputs,
+		what: "links, hard links and FIFOs left in a --rw mount redirect neither this run's keep copy nor the next run's --result, --trace and keep (status 125, one line)"},
 	{name: "cpu_burn", want: wantLimit("cpu"), flags: []string{"--cpu", "2s"}, maxWall: 12 * time.Second,
 		what: "native spinning on every core is ended at the 2 s CPU budget"},
 	{name: "output_flood", want: wantLimit("output"), flags: []string{"--output", "1MiB"}, maxWall: 10 * time.Second,
@@ -323,6 +325,74 @@ func withWritableMount(e *env) {
 				out = append(out, fmt.Sprintf("the host file %s is now mode %04o, owned by uid %d", d.Name(), st.Mode&0o7777, st.Uid))
 			}
 		}
+		return out
+	})
+}
+
+// withPlantedOutputs mounts a host directory read-write at /rw with two
+// keep directories in it (the policy keeps the scratch /out into
+// /rw/keep), and after the attack's run starts gaol again from /rw as an
+// operator would, naming what the guest left there. Each of those runs
+// must fail with status 125 before its guest runs; the canary directory
+// snapshot (taken around the whole attack) shows that nothing was
+// written through the links.
+func withPlantedOutputs(e *env) {
+	rw := e.t.TempDir()
+	must(e.t, os.Mkdir(filepath.Join(rw, "keep"), 0o755))
+	must(e.t, os.Mkdir(filepath.Join(rw, "keep2"), 0o755))
+	policy := func(name, keep string) string {
+		p := filepath.Join(e.t.TempDir(), name+".hcl")
+		must(e.t, os.WriteFile(p, []byte(fmt.Sprintf(`sandbox %q {
+  extends = "python"
+  mount "/out" {
+    type  = "scratch"
+    quota = "1MiB"
+    files = 64
+    keep  = %q
+  }
+}
+`, name, keep)), 0o644))
+		return p
+	}
+	e.flags = append(e.flags, "--policy", policy("escape-keep", filepath.Join(rw, "keep")), "--rw", rw+":/rw")
+	keep2 := policy("escape-keep2", filepath.Join(rw, "keep2"))
+	e.check(func(r *run) []string {
+		var out []string
+		for name, want := range map[string]string{"canary.txt": "alpha", "sub/b.txt": "beta"} {
+			p := filepath.Join(rw, "keep", name)
+			fi, err := os.Lstat(p)
+			b, _ := os.ReadFile(p)
+			if err != nil || !fi.Mode().IsRegular() || string(b) != want {
+				out = append(out, fmt.Sprintf("the keep copy did not replace the planted %s with the scratch's file: %v, %q", name, err, b))
+			}
+		}
+		data := takeSnapshot(e.t, filepath.Join(rw, "data"))
+		for _, c := range []struct {
+			what  string
+			args  []string
+			match string
+		}{
+			{"--result and --trace linked to the canary", []string{"--result", "result.json", "--trace", "trace.jsonl"}, "is a symbolic link"},
+			{"--result and --trace below a directory linked to the canary directory", []string{"--result", "out/result.json", "--trace", "out/trace.jsonl"}, "out is a symbolic link"},
+			{"the same by absolute path", []string{"--result", filepath.Join(rw, "out", "r.json")}, "pass the resolved path"},
+			{"--trace a hard link", []string{"--trace", "hard.jsonl"}, "hard links"},
+			{"--trace a FIFO", []string{"--trace", "fifo.jsonl"}, "not a regular file"},
+			{"a keep directory replaced by a link", []string{"--policy", keep2}, "keep2 is a symbolic link"},
+		} {
+			args := append(append([]string{"run"}, c.args...), "--", "python3", "-c", "open('/out/canary.txt', 'w').write('again')")
+			cmd := exec.Command(gaolBin, args...)
+			cmd.Dir = rw
+			cmd.Env = append(os.Environ(), "TMPDIR="+e.gaolTmp)
+			cmd.WaitDelay = 5 * time.Second
+			timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+			stderr, _ := cmd.CombinedOutput()
+			timer.Stop()
+			msg := strings.TrimSpace(string(stderr))
+			if code := cmd.ProcessState.ExitCode(); code != 125 || !strings.Contains(msg, c.match) || strings.Count(msg, "\n") > 0 {
+				out = append(out, fmt.Sprintf("%s: the next run exited %d (want 125 and one line with %q): %s", c.what, code, c.match, tail([]byte(msg))))
+			}
+		}
+		out = append(out, data.diff(e.t, filepath.Join(rw, "data"), "the file hard.jsonl shares")...)
 		return out
 	})
 }
