@@ -21,8 +21,12 @@ type confined struct {
 // startConfined confines one thread of init — no capabilities,
 // no_new_privs, Landlock, the seccomp filter — and forks the interpreter
 // from it, so that the child inherits exactly that confinement and init's
-// other threads keep none of it. The thread stays alive (its goroutine
-// never returns), since the child's parent-death signal is tied to it.
+// other threads keep none of it. The thread then ends (its goroutine
+// returns while locked to it, which ends the OS thread): the stub keeps no
+// thread that shares the guest's Landlock domain, so Landlock's signal
+// scope and the stub's own signal handling (signals_linux.go) hold for
+// every thread it has. The supervisor lets the guest run no further than
+// its exec until that thread is gone.
 //
 // Every syscall the filtered thread makes from the filter on waits for the
 // supervisor: the clone and the child's exec are answered once the
@@ -30,14 +34,13 @@ type confined struct {
 func startConfined(cfg *Config) *confined {
 	c := &confined{listener: make(chan int, 1), pid: make(chan int, 1), err: make(chan error, 1)}
 	go func() {
-		runtime.LockOSThread()
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
 		pid, err := confineAndFork(cfg, c.listener)
 		if err != nil {
 			c.err <- err
-			select {}
+			return
 		}
 		c.pid <- pid
-		select {}
 	}()
 	return c
 }
@@ -62,11 +65,13 @@ func confineAndFork(cfg *Config, listener chan<- int) (int, error) {
 	attr := &syscall.ProcAttr{
 		Env:   cfg.Env,
 		Files: []uintptr{0, 1, 2},
+		// No parent-death signal: it would follow this thread, which ends
+		// right after the fork. The interpreter dies with the stub anyway,
+		// as every process of a PID namespace does with its init.
 		Sys: &syscall.SysProcAttr{
-			Pdeathsig: syscall.SIGKILL,
-			Setsid:    true,
-			Setctty:   isTTY(0),
-			Ctty:      0,
+			Setsid:  true,
+			Setctty: isTTY(0),
+			Ctty:    0,
 		},
 	}
 	pid, err := syscall.ForkExec(cfg.Path, cfg.Argv, attr)

@@ -17,6 +17,8 @@ import (
 func RunInit() {
 	// If the supervisor dies, so does the guest (design.md "Processes").
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	// No signal a guest can send reaches the stub (signals_linux.go).
+	ignore()
 	// Nothing but stdin, stdout and stderr may reach the interpreter: not
 	// the control socket, and not an fd that whoever started gaol left
 	// open without close-on-exec (gaol inherits those, and so would the

@@ -33,7 +33,7 @@ var byName = map[string]handler{
 	"setuid": sysSetuid, "setgid": sysSetgid, "setreuid": sysSetreuid, "setregid": sysSetregid,
 	"setresuid": sysSetresuid, "setresgid": sysSetresgid, "setfsuid": sysSetfsuid, "setfsgid": sysSetfsgid,
 	"prlimit64": sysPrlimit64, "setrlimit": sysSetrlimit, "prctl": sysPrctl, "setsid": sysSetsid, "mmap": sysMmap, "mremap": sysMremap,
-	"ioctl": sysIoctl,
+	"ioctl": sysIoctl, "fcntl": sysFcntl,
 
 	"socket": sysSocket, "connect": sysConnect, "bind": sysBind, "listen": sysListen,
 	"accept": sysAccept, "accept4": sysAccept, "sendto": sysSendto, "sendmsg": sysSendmsg, "sendmmsg": denyNoSys,

@@ -36,6 +36,11 @@ type session struct {
 	anon      anonNumbers // /proc/self/fd's numbers of pipes and sockets
 	fifos     fifoWaits   // FIFO opens waiting for their other end
 
+	// stubTgid is the host pid of gaol's stub, the one process whose
+	// notifications are trusted, and only until the interpreter's exec.
+	stubTgid int
+	sealOnce sync.Once // waitSealed
+
 	seq         atomic.Uint64
 	intercepted atomic.Uint64
 	denied      atomic.Uint64
@@ -192,12 +197,20 @@ func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) (r reply) {
 		return reply{action: actDeny, errno: unix.ESRCH, rule: "guest thread gone"}
 	}
 	c.p = p
-	if p.nspid == 1 {
-		// Process 1 of the guest's PID namespace is always gaol's stub
-		// (the namespace dies with it): its confined thread forks and
-		// execs the interpreter, and runs no guest code.
+	if p.tgid == s.stubTgid {
+		// gaol's stub, recognised by the host thread group gaol started,
+		// which no guest process can join (never by its pid inside the
+		// namespace, which a guest's own namespace reproduces). Its
+		// confined thread forks the interpreter and runs no guest code;
+		// after the interpreter's exec it has nothing left to ask.
 		c.ev.Args.Raw = rawArgs(c.n)
+		if s.firstExec.Load() {
+			return deny(unix.EPERM, "gaol stub: nothing after the interpreter's exec")
+		}
 		return allow("gaol stub")
+	}
+	if s.firstExec.Load() {
+		s.waitSealed()
 	}
 	if !known || int(sc.Nr) >= len(handlers) || handlers[sc.Nr] == nil {
 		c.ev.Args.Raw = rawArgs(c.n)

@@ -77,6 +77,8 @@ type runner struct {
 	sess   *session
 	closer []func()
 	output atomic.Int64
+
+	stubTgid int // the stub's host pid (see session.stubTgid)
 }
 
 func (r *runner) cleanup() {
@@ -155,6 +157,7 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 			r.log.Debug("sync wake-up unavailable", "error", err)
 		}
 	}
+	r.stubTgid = stub.cmd.Process.Pid
 	sess, err := r.startSession(listener, fs, plan)
 	if err != nil {
 		stdio.closeParent()
@@ -366,6 +369,7 @@ func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, e
 		procs:     newProcs(startDir(fs, plan.cwd)),
 		rlimits:   plan.rlimits,
 		execPaths: plan.execPaths,
+		stubTgid:  r.stubTgid,
 		trace:     newTracer(r.o.Trace),
 		start:     r.start,
 		limits:    r.lim,

@@ -1,6 +1,11 @@
 package supervisor
 
 import (
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/gaol-sandbox/gaol/policies"
@@ -86,12 +91,47 @@ func sysExecveat(c *call) reply {
 	return deny(unix.EACCES, "process: exec of an fd not allowed")
 }
 
-// sysClone sees only clones without CLONE_THREAD (threads are allowed in
-// the kernel): new processes, allowed by the policy's process budget. The
-// decision reads no guest memory, so an allowed clone continues.
+// sysClone sees every clone but an ordinary thread's (seccomp.ThreadClone,
+// allowed in the kernel): new processes, which the process budget counts,
+// and clones asking for something a guest may not have. The flags are a
+// register the kernel reads once (its lower half: the upper one is
+// ignored), so a clone allowed here continues as checked.
 func sysClone(c *call) reply {
-	c.ev.Args.Flags = cloneFlagNames(c.arg(0))
+	flags := c.arg(0)
+	c.ev.Args.Flags = cloneFlagNames(flags)
+	if r, bad := refuseClone(uint32(flags)); bad {
+		return r
+	}
+	if flags&unix.CLONE_THREAD != 0 {
+		return allow("thread")
+	}
 	return c.newProcess()
+}
+
+// refuseClone decides the clone flags no guest may use, whatever the
+// policy: a new namespace would make a process that is pid 1 of its own
+// PID namespace, or a network namespace of its own, and put it out of the
+// sandbox's accounting; CLONE_PARENT makes a sibling the interpreter's
+// tree does not hold; tracing flags have no use without ptrace; a thread
+// with an fd table or filesystem context of its own would let a check on
+// the process's fd or cwd be acted on in another; and a process sharing
+// the filesystem context would change another's working directory behind
+// the supervisor, which keeps one per process.
+func refuseClone(flags uint32) (reply, bool) {
+	const thread = unix.CLONE_THREAD
+	switch {
+	case flags&seccomp.CloneNamespaces != 0:
+		return deny(unix.EPERM, "process: no new namespaces"), true
+	case flags&unix.CLONE_PARENT != 0:
+		return deny(unix.EPERM, "process: CLONE_PARENT"), true
+	case flags&(unix.CLONE_UNTRACED|unix.CLONE_PTRACE) != 0:
+		return deny(unix.EPERM, "process: tracing flags"), true
+	case flags&thread != 0 && flags&seccomp.ThreadClone != seccomp.ThreadClone:
+		return deny(unix.EINVAL, "process: a thread shares memory, signal handlers, fds and cwd"), true
+	case flags&thread == 0 && flags&unix.CLONE_FS != 0:
+		return deny(unix.EINVAL, "process: CLONE_FS only for threads"), true
+	}
+	return reply{}, false
 }
 
 func sysFork(c *call) reply { return c.newProcess() }
@@ -112,21 +152,104 @@ func (c *call) newProcess() reply {
 }
 
 // Signals: the guest names processes by the pids of its own PID
-// namespace, so it can only ever reach its own processes; the kernel and
-// Landlock's signal scoping see to that. Process 1 is gaol's stub, which
-// the guest may not signal. No guest memory is read: a continue is safe.
+// namespace, so it can only ever reach its own processes and gaol's stub;
+// the kernel and Landlock's signal scoping see to that. A signal aimed at
+// any thread of the stub (process 1, or one of its thread ids) is refused.
+// No guest memory is read, so an allowed signal continues; should the
+// stub start a thread under a number checked here a moment before, the
+// stub discards every signal a guest can send it (docs/security.md, "The
+// stub").
 func sysKill(c *call) reply   { return c.signal(c.argInt(0), c.argInt(1)) }
-func sysTgkill(c *call) reply { return c.signal(c.argInt(0), c.argInt(2)) }
+func sysTgkill(c *call) reply { return c.signal2(c.argInt(0), c.argInt(1), c.argInt(2)) }
 func sysTkill(c *call) reply  { return c.signal(c.argInt(0), c.argInt(1)) }
 
-// signal decides a signal to target, a pid, thread group or thread id of
+// signal decides a signal to target, a pid, process group or thread id of
 // the guest's namespace.
 func (c *call) signal(target, sig int) reply {
 	c.ev.Args.Target, c.ev.Args.Signal = target, signalName(sig)
-	if target == 1 {
+	if target > 0 && c.s.isStubThread(target) {
 		return deny(unix.EPERM, "signal to gaol's stub")
 	}
 	return allow("signal within the sandbox")
+}
+
+// sysFcntl sees the commands that set a file's owner, who gets SIGIO (or
+// the F_SETSIG signal) and SIGURG when I/O is possible on it: the kernel
+// sends those later without a syscall gaol could refuse. F_SETOWN names its
+// owner in a register, checked like a kill's target, and continues (its
+// pid or process group is read once, by the kernel, from that register).
+// F_SETOWN_EX names it in guest memory, which the kernel would read again
+// after a check: refused. Anything else that reaches here (a command with
+// garbage in the register's upper half, or an unused number) reads no
+// memory gaol decides on and continues.
+func sysFcntl(c *call) reply {
+	c.setFd(c.argInt(0))
+	switch uint32(c.arg(1)) {
+	case unix.F_SETOWN:
+		return c.signal(c.argInt(2), int(unix.SIGIO))
+	case unix.F_SETOWN_EX:
+		return deny(unix.EINVAL, "fcntl: F_SETOWN_EX is not supported (F_SETOWN is)")
+	}
+	return allow("fcntl: no file owner set")
+}
+
+// signal2 decides tgkill(tgid, tid, sig).
+func (c *call) signal2(tgid, tid, sig int) reply {
+	if tgid > 0 && c.s.isStubThread(tgid) {
+		c.ev.Args.Target, c.ev.Args.Signal = tgid, signalName(sig)
+		return deny(unix.EPERM, "signal to gaol's stub")
+	}
+	return c.signal(tid, sig)
+}
+
+// isStubThread reports whether id, a pid or thread id in the guest's PID
+// namespace, is one of the stub's threads (the stub is process 1 there).
+// The stub's host threads are listed and their innermost ids compared; a
+// list that cannot be read counts as a match, which refuses the signal.
+func (s *session) isStubThread(id int) bool {
+	if id == 1 {
+		return true
+	}
+	dir := "/proc/" + itoa(int64(s.stubTgid)) + "/task"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return !os.IsNotExist(err) // a stub that is gone has no threads
+	}
+	for _, e := range entries {
+		ids, err := nsIDs(dir + "/" + e.Name() + "/status")
+		if os.IsNotExist(err) {
+			continue // that thread has just ended
+		}
+		if err != nil || (len(ids) > 0 && ids[len(ids)-1] == id) {
+			return true
+		}
+	}
+	return false
+}
+
+// nsIDs returns the NSpid line of a /proc status file: the task's ids from
+// the outermost PID namespace to its own.
+func nsIDs(status string) ([]int, error) {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		v, ok := strings.CutPrefix(line, "NSpid:")
+		if !ok {
+			continue
+		}
+		var ids []int
+		for _, f := range strings.Fields(v) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, n)
+		}
+		return ids, nil
+	}
+	return nil, errors.New(status + ": no NSpid")
 }
 
 func signalName(sig int) string {

@@ -73,6 +73,10 @@ func condAllow(c ArgCond) []bpf.Instruction {
 		return []bpf.Instruction{hi, j(bpf.JumpBitsSet, vhi, 2, 0), lo, j(bpf.JumpBitsSet, vlo, 0, 1), allow}
 	case OpBitsClear: // hi&vhi == 0 && lo&vlo == 0
 		return []bpf.Instruction{hi, j(bpf.JumpBitsSet, vhi, 3, 0), lo, j(bpf.JumpBitsSet, vlo, 1, 0), allow}
+	case OpMaskedEqual: // hi&mhi == vhi && lo&mlo == vlo
+		and := func(m uint32) bpf.ALUOpConstant { return bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: m} }
+		mhi, mlo := uint32(c.Mask>>32), uint32(c.Mask)
+		return []bpf.Instruction{hi, and(mhi), j(bpf.JumpEqual, vhi, 0, 4), lo, and(mlo), j(bpf.JumpEqual, vlo, 0, 1), allow}
 	}
 	panic(fmt.Sprintf("seccomp: condAllow: operator %q passed validation", c.Op))
 }

@@ -27,11 +27,16 @@ var condValues = []uint64{
 // position, against values that differ in the high half, the low half or
 // both, and checks the filter against Go's own 64-bit comparison.
 func TestArgConditionsCompareAll64Bits(t *testing.T) {
-	for _, op := range []string{OpEqual, OpNotEqual, OpGreater, OpGreaterEqual, OpLess, OpLessEqual, OpBitsSet, OpBitsClear} {
+	for _, op := range []string{OpEqual, OpNotEqual, OpGreater, OpGreaterEqual, OpLess, OpLessEqual, OpBitsSet, OpBitsClear, OpMaskedEqual} {
 		for arg := range uint32(6) {
 			t.Run(fmt.Sprintf("%s on argument %d", op, arg), func(t *testing.T) {
 				for _, v := range condValues {
 					cond := ArgCond{Arg: arg, Op: op, Value: v}
+					if op == OpMaskedEqual {
+						// The mask keeps v's own bits and a few around them,
+						// in both halves.
+						cond.Mask = v | 0x0000_00f0_0000_00f0
+					}
 					table := Table()
 					for i := range table {
 						if table[i].Name == "openat" {

@@ -36,7 +36,7 @@ const placeholder = elastic.ActionTrap
 // ops are the operators an ArgCond may use (see argcond.go).
 var ops = map[string]bool{
 	OpEqual: true, OpNotEqual: true, OpGreater: true, OpGreaterEqual: true,
-	OpLess: true, OpLessEqual: true, OpBitsSet: true, OpBitsClear: true,
+	OpLess: true, OpLessEqual: true, OpBitsSet: true, OpBitsClear: true, OpMaskedEqual: true,
 }
 
 // Build assembles the seccomp filter for table. It is pure: the program is
@@ -207,6 +207,12 @@ func validateCond(c ArgCond) error {
 	}
 	if !ops[c.Op] {
 		return fmt.Errorf("argument %d: unknown operator %q", c.Arg, c.Op)
+	}
+	if c.Op == OpMaskedEqual && c.Value&^c.Mask != 0 {
+		return fmt.Errorf("argument %d: %s value %#x has bits outside its mask %#x: it could never match", c.Arg, c.Op, c.Value, c.Mask)
+	}
+	if c.Op != OpMaskedEqual && c.Mask != 0 {
+		return fmt.Errorf("argument %d: only %s takes a mask", c.Arg, OpMaskedEqual)
 	}
 	return nil
 }

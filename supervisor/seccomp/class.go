@@ -81,6 +81,8 @@ type ArgCond struct {
 	Arg   uint32 // argument index, 0 to 5
 	Op    string // one of the Op* constants
 	Value uint64
+	// Mask is OpMaskedEqual's mask; zero for every other operator.
+	Mask uint64
 }
 
 // Operators of an ArgCond. Comparisons are unsigned and on all 64 bits, as
@@ -96,4 +98,8 @@ const (
 	OpLessEqual    = "le"         // arg <= Value
 	OpBitsSet      = "bits_set"   // arg & Value != 0: at least one of the bits is set
 	OpBitsClear    = "bits_clear" // arg & Value == 0: none of the bits is set
+	// OpMaskedEqual: arg & Mask == Value. The bits under Mask are exactly
+	// Value: those of Value set, the others clear (Value must lie within
+	// Mask), whatever the bits outside Mask are.
+	OpMaskedEqual = "masked_eq"
 )

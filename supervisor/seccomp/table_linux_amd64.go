@@ -10,7 +10,29 @@ const (
 
 	cloneThread = 0x10000 // CLONE_THREAD
 
-	prSetPdeathsig  = 1          // PR_SET_PDEATHSIG: the stub's fork sets it for the interpreter
+	// ThreadClone is what a thread shares with its creator: memory, signal
+	// handlers, the fd table and the filesystem context (cwd, umask).
+	// pthread_create and the Go runtime ask for exactly these, besides the
+	// bits ThreadCloneMask leaves free (TLS, tid pointers, SysV undo).
+	ThreadClone = cloneThread | unix.CLONE_VM | unix.CLONE_SIGHAND | unix.CLONE_FILES | unix.CLONE_FS
+	// ThreadCloneMask are the clone flags the filter looks at for a thread:
+	// ThreadClone's, which must all be set, and those that must all be
+	// clear (new namespaces, another parent, tracing). A thread with its
+	// own fd table would let a check on the process's table be acted on in
+	// another one; the rest is the supervisor's to refuse.
+	ThreadCloneMask = ThreadClone | CloneNamespaces | unix.CLONE_PARENT | unix.CLONE_UNTRACED | unix.CLONE_PTRACE | unix.CLONE_VFORK
+	// CloneNamespaces are the CLONE_NEW* flags clone(2) takes (CLONE_NEWTIME
+	// overlaps the exit signal there and exists only for clone3 and unshare).
+	CloneNamespaces = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
+		unix.CLONE_NEWUSER | unix.CLONE_NEWPID | unix.CLONE_NEWNET
+
+	prSetPdeathsig = 1  // PR_SET_PDEATHSIG: a process asks for its own parent-death signal
+	fSetown        = 8  // F_SETOWN
+	fGetown        = 9  // F_GETOWN
+	fSetsig        = 10 // F_SETSIG
+	fGetsig        = 11 // F_GETSIG
+	fSetownEx      = 15 // F_SETOWN_EX
+
 	prGetPdeathsig  = 2          // PR_GET_PDEATHSIG
 	prGetDumpable   = 3          // PR_GET_DUMPABLE
 	prSetName       = 15         // PR_SET_NAME
@@ -111,10 +133,14 @@ var rows = []Syscall{
 	{Nr: 53, Name: "socketpair", Class: Allow},
 	{Nr: 54, Name: "setsockopt", Class: Allow},
 	{Nr: 55, Name: "getsockopt", Class: Allow},
-	// clone: a new thread shares the guest's memory and fds and is on the
-	// fast path; a new process is the supervisor's to count and allow.
+	// clone: a thread that shares the guest's memory, fd table and
+	// filesystem context, and asks for nothing else of note, is on the fast
+	// path; anything else (a new process, a thread with a table of its own,
+	// new namespaces, CLONE_PARENT) is the supervisor's to refuse or count.
+	// The kernel reads clone's flags from the register only (the upper half
+	// is ignored), so the decision cannot be raced.
 	{Nr: 56, Name: "clone", Class: Notify, ArgAllow: []ArgCond{
-		{Arg: 0, Op: OpBitsSet, Value: cloneThread},
+		{Arg: 0, Op: OpMaskedEqual, Mask: ThreadCloneMask, Value: ThreadClone},
 	}},
 	{Nr: 57, Name: "fork", Class: Notify},
 	{Nr: 58, Name: "vfork", Class: Notify},
@@ -131,7 +157,21 @@ var rows = []Syscall{
 	{Nr: 69, Name: "msgsnd", Class: Errno, Errno: unix.EPERM},
 	{Nr: 70, Name: "msgrcv", Class: Errno, Errno: unix.EPERM},
 	{Nr: 71, Name: "msgctl", Class: Errno, Errno: unix.EPERM},
-	{Nr: 72, Name: "fcntl", Class: Allow},
+	// fcntl: every command but those that name a signal's recipient (a
+	// file's owner: F_SETOWN, F_SETOWN_EX, which the kernel then signals
+	// on I/O without asking anyone) is on the fast path. The command is an
+	// unsigned int (the upper half of the register is ignored); garbage
+	// there only sends the call to the supervisor.
+	{Nr: 72, Name: "fcntl", Class: Notify, ArgAllow: []ArgCond{
+		{Arg: 1, Op: OpLess, Value: fSetown}, // F_DUPFD .. F_SETLKW
+		{Arg: 1, Op: OpEqual, Value: fGetown},
+		{Arg: 1, Op: OpEqual, Value: fSetsig},
+		{Arg: 1, Op: OpEqual, Value: fGetsig},
+		// The ranges are masked so that a command's upper half must be zero.
+		{Arg: 1, Op: OpMaskedEqual, Mask: ^uint64(1), Value: 16},     // F_GETOWN_EX, F_GETOWNER_UIDS
+		{Arg: 1, Op: OpMaskedEqual, Mask: ^uint64(3), Value: 36},     // F_OFD_GETLK .. F_OFD_SETLKW
+		{Arg: 1, Op: OpMaskedEqual, Mask: ^uint64(0xf), Value: 1024}, // F_SETLEASE .. F_SET_FILE_RW_HINT, F_DUPFD_CLOEXEC, pipe sizes, seals
+	}},
 	{Nr: 73, Name: "flock", Class: Allow},
 	{Nr: 74, Name: "fsync", Class: Allow},
 	{Nr: 75, Name: "fdatasync", Class: Allow},

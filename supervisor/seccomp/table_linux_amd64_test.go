@@ -194,7 +194,7 @@ func TestLookup(t *testing.T) {
 		s, _ := Lookup(unix.SYS_CLONE)
 		s.ArgAllow[0].Value = 0
 		again, _ := Lookup(unix.SYS_CLONE)
-		if again.ArgAllow[0].Value != unix.CLONE_THREAD {
+		if again.ArgAllow[0].Value != ThreadClone {
 			t.Errorf("changing a looked-up row changed the table: clone's condition is now %+v", again.ArgAllow[0])
 		}
 		p, _ := Lookup(unix.SYS_POLL)

@@ -117,6 +117,27 @@ func TestFilterVerdicts(t *testing.T) {
 		{name: "clone whose flags equal read's number goes to the supervisor", data: x86(unix.SYS_CLONE, unix.SYS_READ), want: retNotify},
 		{name: "prctl whose option equals pipe's number goes to the supervisor", data: x86(unix.SYS_PRCTL, unix.SYS_PIPE), want: retNotify},
 		{name: "clone with CLONE_THREAD only in the upper half goes to the supervisor", data: x86(unix.SYS_CLONE, unix.CLONE_THREAD<<32), want: retNotify},
+		{name: "fcntl F_GETFL is allowed in the kernel", data: x86(unix.SYS_FCNTL, 3, unix.F_GETFL), want: retAllow},
+		{name: "fcntl F_SETFL (O_ASYNC included) is allowed in the kernel", data: x86(unix.SYS_FCNTL, 3, unix.F_SETFL, unix.O_ASYNC), want: retAllow},
+		{name: "fcntl F_DUPFD_CLOEXEC is allowed in the kernel", data: x86(unix.SYS_FCNTL, 3, unix.F_DUPFD_CLOEXEC), want: retAllow},
+		{name: "fcntl F_SETSIG is allowed in the kernel (it names no recipient)", data: x86(unix.SYS_FCNTL, 3, unix.F_SETSIG, uint64(unix.SIGQUIT)), want: retAllow},
+		{name: "fcntl F_SETOWN goes to the supervisor (it names a signal's recipient)", data: x86(unix.SYS_FCNTL, 3, unix.F_SETOWN, 1), want: retNotify},
+		{name: "fcntl F_SETOWN_EX goes to the supervisor", data: x86(unix.SYS_FCNTL, 3, unix.F_SETOWN_EX), want: retNotify},
+		{name: "fcntl F_GETFL with garbage in the upper half goes to the supervisor", data: x86(unix.SYS_FCNTL, 3, unix.F_GETFL|1<<40), want: retNotify},
+		{name: "fcntl F_SETOWN with garbage in the upper half goes to the supervisor", data: x86(unix.SYS_FCNTL, 3, unix.F_SETOWN|1<<40, 1), want: retNotify},
+		{name: "fcntl F_DUPFD_CLOEXEC with garbage in the upper half goes to the supervisor", data: x86(unix.SYS_FCNTL, 3, unix.F_DUPFD_CLOEXEC|1<<32), want: retNotify},
+		{name: "fcntl F_OFD_SETLK is allowed in the kernel", data: x86(unix.SYS_FCNTL, 3, unix.F_OFD_SETLK), want: retAllow},
+		{name: "fcntl F_ADD_SEALS is allowed in the kernel", data: x86(unix.SYS_FCNTL, 3, unix.F_ADD_SEALS), want: retAllow},
+		{name: "fcntl F_GETOWN_EX is allowed in the kernel", data: x86(unix.SYS_FCNTL, 3, unix.F_GETOWN_EX), want: retAllow},
+		{name: "clone of a Go runtime thread is allowed in the kernel", data: x86(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SIGHAND|unix.CLONE_SYSVSEM|unix.CLONE_THREAD), want: retAllow},
+		{name: "clone of a thread with garbage in the upper half is allowed (the kernel ignores it)", data: x86(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SIGHAND|unix.CLONE_SYSVSEM|unix.CLONE_THREAD|0xdead<<32), want: retAllow},
+		{name: "clone of a thread without CLONE_FILES (its own fd table) goes to the supervisor", data: x86(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FS|unix.CLONE_SIGHAND|unix.CLONE_THREAD), want: retNotify},
+		{name: "clone of a thread without CLONE_FS goes to the supervisor", data: x86(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FILES|unix.CLONE_SIGHAND|unix.CLONE_THREAD), want: retNotify},
+		{name: "clone of a thread in a new user and PID namespace goes to the supervisor", data: x86(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SIGHAND|unix.CLONE_SYSVSEM|unix.CLONE_THREAD|unix.CLONE_NEWUSER|unix.CLONE_NEWPID), want: retNotify},
+		{name: "clone of a thread with CLONE_NEWNET goes to the supervisor", data: x86(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SIGHAND|unix.CLONE_SYSVSEM|unix.CLONE_THREAD|unix.CLONE_NEWNET), want: retNotify},
+		{name: "clone of a thread with CLONE_PARENT goes to the supervisor", data: x86(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SIGHAND|unix.CLONE_SYSVSEM|unix.CLONE_THREAD|unix.CLONE_PARENT), want: retNotify},
+		{name: "clone of a thread with CLONE_UNTRACED goes to the supervisor", data: x86(unix.SYS_CLONE, unix.CLONE_VM|unix.CLONE_FS|unix.CLONE_FILES|unix.CLONE_SIGHAND|unix.CLONE_SYSVSEM|unix.CLONE_THREAD|unix.CLONE_UNTRACED), want: retNotify},
+		{name: "clone of a process in new namespaces goes to the supervisor", data: x86(unix.SYS_CLONE, unix.CLONE_NEWUSER|unix.CLONE_NEWPID|uint64(unix.SIGCHLD)), want: retNotify},
 		{name: "a small mmap is allowed in the kernel", data: x86(unix.SYS_MMAP, 0, 1<<20), want: retAllow},
 		{name: "a mmap of 16 MiB goes to the supervisor (memory budget)", data: x86(unix.SYS_MMAP, 0, MmapNotifyThreshold), want: retNotify},
 		{name: "a mmap of 10 GiB goes to the supervisor (memory budget)", data: x86(unix.SYS_MMAP, 0, 10<<30), want: retNotify},
@@ -192,6 +213,8 @@ func holds(c ArgCond, arg uint64) bool {
 		return arg&c.Value != 0
 	case OpBitsClear:
 		return arg&c.Value == 0
+	case OpMaskedEqual:
+		return arg&c.Mask == c.Value
 	}
 	panic("holds: unknown op " + c.Op)
 }
@@ -202,6 +225,11 @@ func argVectors(s Syscall) [][6]uint64 {
 	vals := []uint64{0, ^uint64(0)}
 	for _, c := range s.ArgAllow {
 		vals = append(vals, c.Value, c.Value+1, c.Value-1, c.Value|1<<32, ^c.Value)
+		// A masked condition is also probed one bit at a time: each bit of
+		// the mask flipped, and a bit outside it set.
+		for b := 0; c.Mask != 0 && b < 64; b++ {
+			vals = append(vals, c.Value^1<<b)
+		}
 	}
 	var out [][6]uint64
 	for _, v := range vals {
@@ -466,6 +494,14 @@ func TestBuildRejectsInvalidTables(t *testing.T) {
 		})},
 		{name: "a timeout in argument 6 is refused", table: valid(func(t []Syscall) []Syscall {
 			row(t, "poll").Timeout = &Timeout{Arg: 6}
+			return t
+		})},
+		{name: "a masked condition whose value has bits outside its mask is refused", table: valid(func(t []Syscall) []Syscall {
+			row(t, "openat").ArgAllow = []ArgCond{{Arg: 0, Op: OpMaskedEqual, Mask: 0xf0, Value: 0x101}}
+			return t
+		})},
+		{name: "a mask on another operator is refused", table: valid(func(t []Syscall) []Syscall {
+			row(t, "openat").ArgAllow = []ArgCond{{Arg: 0, Op: OpEqual, Mask: 0xf0, Value: 0x10}}
 			return t
 		})},
 		{name: "a condition without an operator is refused", table: valid(func(t []Syscall) []Syscall {

@@ -65,6 +65,8 @@ var attacks = []attack{
 		what: "TIOCSTI and friends on a /dev/null stdin fail"},
 	{name: "signals", want: wantDone,
 		what: "kill/tgkill/tkill/sigqueue/pidfd/F_SETOWN/setpriority/affinity/prlimit against a host process and kill(-1) fail; it lives, unreniced"},
+	{name: "stub_reach", want: wantDone, prepare: withProcesses(4),
+		what: "with processes allowed, no clone makes a namespace, a sibling of the interpreter or a thread with its own fds or cwd; kill/tkill/tgkill and file-owner signals (F_SETOWN, F_SETOWN_EX, F_SETSIG, O_ASYNC) cannot disturb gaol's stub"},
 	{name: "namespaces", want: wantDone,
 		what: "unshare/clone CLONE_NEW*, setns, mount API, chroot, pivot_root, keyctl, bpf, perf, userfaultfd, seccomp, modules and privilege prctls fail; no capabilities"},
 	{name: "environment", want: wantDone,
@@ -281,6 +283,22 @@ func withReadOnlyMount(rw bool) func(*env) {
 		}
 		snap := takeSnapshot(e.t, ro)
 		e.check(func(r *run) []string { return snap.diff(e.t, ro, "the --ro host directory") })
+	}
+}
+
+// withProcesses runs the attack under a policy that allows max processes
+// besides the interpreter.
+func withProcesses(max int) func(e *env) {
+	return func(e *env) {
+		pol := filepath.Join(e.t.TempDir(), "procs.hcl")
+		must(e.t, os.WriteFile(pol, []byte(fmt.Sprintf(`sandbox "escape-processes" {
+  extends = "python"
+  process {
+    max = %d
+  }
+}
+`, max)), 0o644))
+		e.flags = append(e.flags, "--policy", pol)
 	}
 }
 
