@@ -35,6 +35,7 @@ type session struct {
 	rlimits   []rlimit    // applied to the interpreter at its exec
 	anon      anonNumbers // /proc/self/fd's numbers of pipes and sockets
 	fifos     fifoWaits   // FIFO opens waiting for their other end
+	async     asyncCalls  // answers given from goroutines (async.go)
 
 	seq         atomic.Uint64
 	intercepted atomic.Uint64
@@ -59,6 +60,7 @@ func (s *session) serve(workers int) {
 func (s *session) stop() {
 	var one = []byte{1, 0, 0, 0, 0, 0, 0, 0}
 	unix.Write(s.stopFD, one)
+	s.async.end()
 	s.wg.Wait()
 }
 
