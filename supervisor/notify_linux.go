@@ -32,10 +32,11 @@ type session struct {
 	// execPaths are the guest paths of the programs the exec globs
 	// matched at the start, besides the interpreter.
 	execPaths map[string]bool
-	rlimits   []rlimit    // applied to the interpreter at its exec
-	anon      anonNumbers // /proc/self/fd's numbers of pipes and sockets
-	fifos     fifoWaits   // FIFO opens waiting for their other end
-	async     asyncCalls  // answers given from goroutines (async.go)
+	rlimits   []rlimit         // applied to the interpreter at its exec
+	anon      anonNumbers      // /proc/self/fd's numbers of pipes and sockets
+	fifos     fifoWaits        // FIFO opens waiting for their other end
+	async     asyncCalls       // answers given from goroutines (async.go)
+	dests     hostDestinations // the policy's host destinations (sys_net.go)
 
 	seq         atomic.Uint64
 	intercepted atomic.Uint64

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"encoding/binary"
 	"net/netip"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -135,8 +136,28 @@ const (
 
 // Rule names of the allow rules a network block's destinations and
 // --allow-connect imply (policies: finalize, AllowConnect): the only
-// rules that send a loopback connect to the host's loopback.
+// rules that name a loopback address of the host.
 var destinationRules = map[string]bool{"network.connect": true, "--allow-connect": true}
+
+// hostDestinations are a policy's destination rules alone, made once per
+// run: whether one of them matches tells a loopback address of the host
+// from the guest's own.
+type hostDestinations struct {
+	once sync.Once
+	p    *policies.Policy
+}
+
+func (h *hostDestinations) of(p *policies.Policy) *policies.Policy {
+	h.once.Do(func() {
+		h.p = &policies.Policy{}
+		for _, r := range p.Rules {
+			if destinationRules[r.Name] {
+				h.p.Rules = append(h.p.Rules, r)
+			}
+		}
+	})
+	return h.p
+}
 
 // routeInet asks the policy about an AF_INET/AF_INET6 operation and says
 // where it goes when allowed. A policy without network destinations
@@ -146,7 +167,8 @@ var destinationRules = map[string]bool{"network.connect": true, "--allow-connect
 // names: that is the guest's own lo, where the guest's own servers
 // listen. A bind is always the guest's own.
 func (c *call) routeInet(kind string, sa *sockaddr, network string) (route, reply) {
-	d := c.s.policy.Decide(policies.Op{Kind: kind, Syscall: c.ev.Syscall, Addr: sa.addr, Network: network})
+	op := policies.Op{Kind: kind, Syscall: c.ev.Syscall, Addr: sa.addr, Network: network}
+	d := c.s.policy.Decide(op)
 	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
 	if !d.Allow {
 		return 0, reply{action: actDeny, errno: d.Errno, rule: d.Rule, rulePos: c.ev.RulePos}
@@ -155,7 +177,7 @@ func (c *call) routeInet(kind string, sa *sockaddr, network string) (route, repl
 	switch {
 	case kind == policies.KindBind, len(c.s.policy.Network.Connect) == 0:
 		return toGuest, reply{}
-	case (a.IsLoopback() || a.IsUnspecified()) && !destinationRules[d.Rule]:
+	case (a.IsLoopback() || a.IsUnspecified()) && !c.s.dests.of(c.s.policy).Decide(op).Allow:
 		return toGuest, reply{}
 	}
 	return toHost, reply{}
