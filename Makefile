@@ -13,7 +13,8 @@ DEB_PKGS  := pypy3 hyperfine strace
 # Fuzz targets CI runs for a bounded time each: package and target.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := policies:FuzzLoadSource policies:FuzzDecide policies:FuzzGlob policies:FuzzFormat \
-	vfs:FuzzResolve supervisor:FuzzParseSockaddr supervisor:FuzzFlagNames
+	vfs:FuzzResolve supervisor:FuzzParseSockaddr supervisor:FuzzParseMsghdr supervisor:FuzzSockaddrLen \
+	supervisor:FuzzFlagNames
 
 all: build
 

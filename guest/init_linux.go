@@ -36,6 +36,9 @@ func RunInit() {
 	if err := json.Unmarshal(payload, &cfg); err != nil {
 		fail(fmt.Sprintf("init: bad configuration: %v", err))
 	}
+	if err := loopbackUp(); err != nil {
+		fail("init: " + err.Error())
+	}
 	if err := provision(cfg.Tmpfs); err != nil {
 		fail("init: " + err.Error())
 	}

@@ -34,7 +34,7 @@ func (c *call) openFIFO(loc *vfs.Loc, flags int, mode uint32) reply {
 	}
 	// The wait ends only once the answer is traced: release then waits
 	// for the trace's last events too.
-	return c.async(func() reply {
+	return c.async(func(<-chan struct{}) reply {
 		defer loc.Close()
 		fd, err := c.s.fs.OpenWait(loc, flags, mode)
 		if err != nil {

@@ -18,19 +18,6 @@ func rawBind(fd int, sa []byte) error {
 	return sockErr(unix.Syscall(unix.SYS_BIND, uintptr(fd), uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa))))
 }
 
-func rawSendto(fd int, data []byte, flags int, sa []byte) (int, error) {
-	var p unsafe.Pointer
-	if len(data) > 0 {
-		p = unsafe.Pointer(&data[0])
-	}
-	n, _, errno := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(data)), uintptr(flags),
-		uintptr(unsafe.Pointer(&sa[0])), uintptr(len(sa)))
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(n), nil
-}
-
 func rawSendmsg(fd int, data, oob, to []byte, flags int) (int, error) {
 	var msg unix.Msghdr
 	var iov unix.Iovec

@@ -32,9 +32,11 @@ type session struct {
 	// execPaths are the guest paths of the programs the exec globs
 	// matched at the start, besides the interpreter.
 	execPaths map[string]bool
-	rlimits   []rlimit    // applied to the interpreter at its exec
-	anon      anonNumbers // /proc/self/fd's numbers of pipes and sockets
-	fifos     fifoWaits   // FIFO opens waiting for their other end
+	rlimits   []rlimit         // applied to the interpreter at its exec
+	anon      anonNumbers      // /proc/self/fd's numbers of pipes and sockets
+	fifos     fifoWaits        // FIFO opens waiting for their other end
+	async     asyncCalls       // answers given from goroutines (async.go)
+	dests     hostDestinations // the policy's host destinations (sys_net.go)
 
 	// stubTgid is the host pid of gaol's stub, the one process whose
 	// notifications are trusted, and only until the interpreter's exec.
@@ -64,6 +66,7 @@ func (s *session) serve(workers int) {
 func (s *session) stop() {
 	var one = []byte{1, 0, 0, 0, 0, 0, 0, 0}
 	unix.Write(s.stopFD, one)
+	s.async.end()
 	s.wg.Wait()
 }
 

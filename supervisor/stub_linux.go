@@ -39,10 +39,13 @@ type stubSpec struct {
 	newNet   bool
 }
 
-// specFor is the stub spec a policy needs: a network namespace of its own
-// unless the policy allows connections.
+// specFor is the stub spec a policy needs. The guest always gets a
+// network namespace of its own, whatever the policy's network block: an
+// allowed connection to the host is a socket the supervisor makes in its
+// own namespace and installs in the guest (sys_net.go), so no socket the
+// guest creates, binds or listens on is ever one of the host's.
 func specFor(p *policies.Policy) stubSpec {
-	return stubSpec{uid: p.Identity.UID, gid: p.Identity.GID, newNet: len(p.Network.Connect) == 0}
+	return stubSpec{uid: p.Identity.UID, gid: p.Identity.GID, newNet: true}
 }
 
 // defaultSpec is what StartStub guesses: the policy's default identity and
@@ -111,7 +114,9 @@ func stubCommand(ctrl *os.File, io *stdio, spec stubSpec) *exec.Cmd {
 		// exec; the stub keeps CAP_SYS_ADMIN (in its own namespace only) to
 		// create the tmpfs mounts. Its confined thread drops every
 		// capability before it forks the interpreter.
-		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN},
+		// CAP_NET_ADMIN (in its own network namespace only) brings the
+		// namespace's lo up (guest/loopback_linux.go).
+		AmbientCaps: []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_NET_ADMIN},
 	}
 	return cmd
 }

@@ -3,26 +3,35 @@ package supervisor
 import (
 	"encoding/binary"
 	"net/netip"
-	"time"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/gaol-sandbox/gaol/policies"
 )
 
-// Network handlers. Every call that names an address is performed by the
-// supervisor on its own copy of the guest's socket (pidfd_getfd), with the
-// address it read once and checked — never by letting the guest's call
-// continue, since the kernel would read the address again (design.md,
-// invariant 1). With no network in the policy the guest also has its own
-// network namespace and Landlock denies it TCP, so nothing it does reaches
-// the host's network even if a check were wrong.
+// Network handlers. Every call that names an address or depends on what
+// an fd is, is performed by the supervisor on its own copy of the calling
+// thread's fd (net_sock.go), with the address it read once and checked;
+// none continues to the kernel, which would read the address again and
+// look the fd up again (design.md, invariants 1 and 6). The guest lives
+// in a network namespace of its own (only lo, up); an allowed connection
+// to the host is a socket of the supervisor's installed in the guest.
+// The three calls that do continue (socket, send without an address,
+// accept) each say below why nothing a concurrent thread changes alters
+// what the kernel acts on; docs/security.md repeats the arguments.
 
 // maxSockaddr is sizeof(struct sockaddr_storage).
 const maxSockaddr = 128
 
 // sysSocket lets the guest create sockets of the families a policy can
-// speak about; creating one reads no guest memory.
+// speak about.
+//
+// CONTINUE: the decision reads only the family register. The kernel
+// creates the socket in the calling thread's network namespace, which is
+// always the guest's own: setns and unshare are EPERM in the filter, and
+// the guest holds no capability to make another. Whatever another thread
+// does meanwhile, the new socket can reach nothing outside the sandbox.
 func sysSocket(c *call) reply {
 	c.ev.Args.Raw = rawArgs(c.n)[:3]
 	switch c.arg(0) {
@@ -41,11 +50,15 @@ type sockaddr struct {
 	held   int            // AF_UNIX after checkUnix: O_PATH fd of the socket raw names; 0 for none
 }
 
-func (c *call) readSockaddr(ptr uint64, length int) (*sockaddr, error) {
-	if length < 2 || length > maxSockaddr {
-		return nil, unix.EINVAL
+// readSockaddr reads the sockaddr of a connect, bind or sendto: length is
+// the raw register, an int to the kernel; negative or beyond
+// sockaddr_storage is EINVAL, as move_addr_to_kernel answers.
+func (c *call) readSockaddr(ptr uint64, length uint64) (*sockaddr, error) {
+	n, err := sockaddrLen(length)
+	if err != nil {
+		return nil, err
 	}
-	raw := make([]byte, length)
+	raw := make([]byte, n)
 	if err := readMem(c.tid, ptr, raw); err != nil {
 		return nil, err
 	}
@@ -60,6 +73,15 @@ func (c *call) readSockaddr(ptr uint64, length int) (*sockaddr, error) {
 	return sa, nil
 }
 
+// sockaddrLen bounds a socklen_t register: the kernel reads it as an int.
+func sockaddrLen(length uint64) (int, error) {
+	n := int64(int32(uint32(length)))
+	if n < 2 || n > maxSockaddr {
+		return 0, unix.EINVAL
+	}
+	return int(n), nil
+}
+
 // parseSockaddr decodes a sockaddr the guest wrote; raw is kept for the
 // supervisor's own call.
 func parseSockaddr(raw []byte) (*sockaddr, error) {
@@ -69,6 +91,8 @@ func parseSockaddr(raw []byte) (*sockaddr, error) {
 	sa := &sockaddr{raw: raw, family: binary.LittleEndian.Uint16(raw)}
 	port := func() uint16 { return binary.BigEndian.Uint16(raw[2:4]) }
 	switch sa.family {
+	case unix.AF_UNSPEC:
+		// connect(AF_UNSPEC) dissolves an association; it names nothing.
 	case unix.AF_INET:
 		if len(raw) < 16 {
 			return nil, unix.EINVAL
@@ -93,199 +117,417 @@ func parseSockaddr(raw []byte) (*sockaddr, error) {
 }
 
 func (sa *sockaddr) String() string {
-	if sa.family == unix.AF_UNIX {
+	switch sa.family {
+	case unix.AF_UNIX:
 		return "unix:" + sa.path
+	case unix.AF_UNSPEC:
+		return "unspec"
 	}
 	return sa.addr.String()
 }
 
-// socketNetwork names the protocol of the supervisor's copy of a socket.
-func socketNetwork(fd int) string {
-	typ, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TYPE)
-	if err != nil {
-		return ""
-	}
-	switch typ {
-	case unix.SOCK_STREAM:
-		return "tcp"
-	case unix.SOCK_DGRAM:
-		return "udp"
-	}
-	return ""
+// route is where an allowed address operation goes.
+type route uint8
+
+const (
+	toGuest route = iota + 1 // the guest's own namespace: the guest's socket acts
+	toHost                   // gaol's namespace: a host socket of the supervisor's
+)
+
+// Rule names of the allow rules a network block's destinations and
+// --allow-connect imply (policies: finalize, AllowConnect): the only
+// rules that name a loopback address of the host.
+var destinationRules = map[string]bool{"network.connect": true, "--allow-connect": true}
+
+// hostDestinations are a policy's destination rules alone, made once per
+// run: whether one of them matches tells a loopback address of the host
+// from the guest's own.
+type hostDestinations struct {
+	once sync.Once
+	p    *policies.Policy
 }
 
-// checkAddr asks the policy about an address; unix sockets are allowed
-// only where the policy mounts them (checkUnix). The caller releases sa.
-func (c *call) checkAddr(kind string, sa *sockaddr, network string) (reply, bool) {
-	if sa.family == unix.AF_UNIX {
-		return c.checkUnix(kind, sa)
-	}
-	d := c.s.policy.Decide(policies.Op{Kind: kind, Syscall: c.ev.Syscall, Addr: sa.addr, Network: network})
+func (h *hostDestinations) of(p *policies.Policy) *policies.Policy {
+	h.once.Do(func() {
+		h.p = &policies.Policy{}
+		for _, r := range p.Rules {
+			if destinationRules[r.Name] {
+				h.p.Rules = append(h.p.Rules, r)
+			}
+		}
+	})
+	return h.p
+}
+
+// routeInet asks the policy about an AF_INET/AF_INET6 operation and says
+// where it goes when allowed. A policy without network destinations
+// reaches only the guest's own namespace, as it always did. With
+// destinations, an allowed connect or send reaches the host, except one
+// to a loopback (or unspecified) address that no destination entry
+// names: that is the guest's own lo, where the guest's own servers
+// listen. A bind is always the guest's own.
+func (c *call) routeInet(kind string, sa *sockaddr, network string) (route, reply) {
+	op := policies.Op{Kind: kind, Syscall: c.ev.Syscall, Addr: sa.addr, Network: network}
+	d := c.s.policy.Decide(op)
 	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
-	if d.Allow {
-		return reply{}, true
+	if !d.Allow {
+		return 0, reply{action: actDeny, errno: d.Errno, rule: d.Rule, rulePos: c.ev.RulePos}
 	}
-	return reply{action: actDeny, errno: d.Errno, rule: d.Rule, rulePos: c.ev.RulePos}, false
-}
-
-// socketCall is the common start of connect, bind and sendto: the
-// supervisor's copy of the socket and the checked address.
-func (c *call) socketCall(kind string, fdArg, addrArg, lenArg int) (our int, sa *sockaddr, r reply, ok bool) {
-	fd := c.argInt(fdArg)
-	c.setFd(fd)
-	sa, err := c.readSockaddr(c.arg(addrArg), int(uint32(c.arg(lenArg))))
-	if err != nil {
-		return -1, nil, fail(err), false
+	a := sa.addr.Addr()
+	switch {
+	case kind == policies.KindBind, len(c.s.policy.Network.Connect) == 0:
+		return toGuest, reply{}
+	case (a.IsLoopback() || a.IsUnspecified()) && !c.s.dests.of(c.s.policy).Decide(op).Allow:
+		return toGuest, reply{}
 	}
-	our, err = c.p.guestFD(fd)
-	if err != nil {
-		return -1, nil, fail(err), false
-	}
-	network := socketNetwork(our)
-	if network == "" && sa.family != unix.AF_UNIX {
-		unix.Close(our)
-		return -1, nil, fail(unix.ENOTSOCK), false
-	}
-	if r, ok := c.checkAddr(kind, sa, network); !ok {
-		unix.Close(our)
-		return -1, nil, r, false
-	}
-	return our, sa, reply{}, true
+	return toHost, reply{}
 }
 
 func sysConnect(c *call) reply {
-	our, sa, r, ok := c.socketCall(policies.KindConnect, 0, 1, 2)
-	if !ok {
-		return r
+	num := c.argInt(0)
+	c.setFd(num)
+	sa, err := c.readSockaddr(c.arg(1), c.arg(2))
+	if err != nil {
+		return fail(err)
 	}
-	// A blocking connect may take seconds: answer from a goroutine, so
-	// the notify loop goes on.
-	return c.async(func() reply {
-		defer unix.Close(our)
-		defer sa.release()
-		if err := rawConnect(our, sa.raw); err != nil {
+	s, err := c.threadSocket(num)
+	if err != nil {
+		return fail(err)
+	}
+	switch {
+	case sa.family == unix.AF_UNSPEC:
+		// Dissolving an association needs no check: a host socket comes
+		// out unconnected and unbound (listen and bind refuse it still),
+		// a guest socket stays in the guest's namespace.
+		defer s.close()
+		c.ev.Rule = "network: disconnect"
+		if err := rawConnect(s.fd, sa.raw); err != nil {
 			return fail(err)
 		}
 		return ok0()
-	}, nil)
+	case int(sa.family) != s.domain:
+		s.close()
+		return fail(unix.EAFNOSUPPORT)
+	case sa.family == unix.AF_UNIX:
+		if r, ok := c.checkUnix(policies.KindConnect, sa); !ok {
+			s.close()
+			return r
+		}
+		if s.host {
+			return c.connectCopy(s, sa)
+		}
+		return c.connectFresh(s, sa)
+	}
+	rt, r := c.routeInet(policies.KindConnect, sa, s.network())
+	switch {
+	case rt == 0:
+		s.close()
+		return r
+	case s.host && rt == toHost:
+		// A re-connect of a socket the supervisor made: the kernel
+		// answers on it (EISCONN, EALREADY, a UDP peer changed).
+		return c.connectCopy(s, sa)
+	case s.host:
+		s.close()
+		return deny(unix.EACCES, "network: a host socket cannot reach the guest's own network")
+	case rt == toGuest:
+		return c.connectCopy(s, sa)
+	case s.network() == "":
+		s.close()
+		return deny(unix.EACCES, "network: only TCP and UDP sockets reach the host")
+	}
+	return c.connectFresh(s, sa)
+}
+
+// connectCopy connects the supervisor's copy of the guest's socket
+// itself: a socket of the guest's namespace to an address there, or a
+// host socket again. It owns s and sa. A blocking one waits in a
+// goroutine, ended by shutdown when the run ends.
+func (c *call) connectCopy(s *sock, sa *sockaddr) reply {
+	connect := func(stop <-chan struct{}) reply {
+		defer s.close()
+		defer sa.release()
+		err := blockingOnCopy(s.fd, stop, func() error { return rawConnect(s.fd, sa.raw) })
+		if err != nil {
+			return fail(err)
+		}
+		return ok0()
+	}
+	if s.nonblocking() {
+		return connect(nil)
+	}
+	return c.async(connect, nil)
+}
+
+// connectFresh is a connection the guest's socket s cannot make from its
+// own namespace: to the host, or to a unix socket by path. The supervisor
+// makes a socket of the same kind in its own namespace, connects it to
+// the checked address, and installs it at the guest's fd number, then
+// answers with the connect's own result (0, or EINPROGRESS for a
+// non-blocking socket; a failure installs nothing and leaves the guest
+// its socket). It owns s and sa.
+func (c *call) connectFresh(s *sock, sa *sockaddr) reply {
+	if s.typ != unix.SOCK_DGRAM && s.connected() {
+		s.close()
+		sa.release()
+		return fail(unix.EISCONN)
+	}
+	h, err := newHostSocket(s)
+	block, num, cloexec := !s.nonblocking(), s.num, c.guestCloexec(s.num)
+	s.close()
+	if err != nil {
+		sa.release()
+		return fail(err)
+	}
+	connect := func(stop <-chan struct{}) reply {
+		defer unix.Close(h)
+		defer sa.release()
+		err := c.awaitConnect(h, sa.raw, block, stop)
+		if err != nil && err != unix.EINPROGRESS {
+			return fail(err)
+		}
+		if block {
+			unix.SetNonblock(h, false)
+		}
+		if ierr := c.install(h, num, cloexec); ierr != nil {
+			return fail(ierr)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		return ok0()
+	}
+	if !block {
+		return connect(nil)
+	}
+	return c.async(connect, nil)
 }
 
 func sysBind(c *call) reply {
-	our, sa, r, ok := c.socketCall(policies.KindBind, 0, 1, 2)
-	if !ok {
+	num := c.argInt(0)
+	c.setFd(num)
+	sa, err := c.readSockaddr(c.arg(1), c.arg(2))
+	if err != nil {
+		return fail(err)
+	}
+	s, err := c.threadSocket(num)
+	if err != nil {
+		return fail(err)
+	}
+	defer s.close()
+	switch {
+	case s.host:
+		return deny(unix.EINVAL, "network: a host socket is never bound")
+	case sa.family == unix.AF_UNIX:
+		r, _ := c.checkUnix(policies.KindBind, sa)
+		return r
+	case int(sa.family) != s.domain:
+		return fail(unix.EAFNOSUPPORT)
+	}
+	if rt, r := c.routeInet(policies.KindBind, sa, s.network()); rt == 0 {
 		return r
 	}
-	defer unix.Close(our)
-	defer sa.release()
-	if err := rawBind(our, sa.raw); err != nil {
+	if err := rawBind(s.fd, sa.raw); err != nil {
 		return fail(err)
 	}
 	return ok0()
 }
 
-// maxDatagram bounds what sendto copies out of the guest.
+// maxDatagram bounds what sendto copies out of the guest: a stream
+// socket gets a short write beyond it, and no datagram is larger.
 const maxDatagram = 64 << 10
 
-// sysSendto without an address sends on a connected socket: the address
-// argument is a register, so a continue reads nothing the guest can
-// change. With one, the supervisor sends its own copy of the data to the
-// checked address.
+// sendLen bounds a size_t length register.
+func sendLen(n uint64) int {
+	if n > maxDatagram {
+		return maxDatagram
+	}
+	return int(n)
+}
+
+// sysSendto with an address: the supervisor sends its own copy of the
+// data to the checked address (sendWithAddress).
+//
+// CONTINUE without an address (the pointer register is NULL, so the
+// kernel reads no address): the kernel sends on whatever socket the
+// calling thread's fd holds when it runs, which another thread may have
+// changed. Every socket the guest can hold is either of its own
+// namespace (reaching only its lo, or a unix peer the supervisor
+// connected), or a host socket the supervisor connected to a checked
+// destination: sent without an address, a datagram goes to that
+// destination only, and an unconnected one fails (EDESTADDRREQ, EPIPE).
+// MSG_FASTOPEN without an address connects nothing (EINVAL).
 func sysSendto(c *call) reply {
+	num := c.argInt(0)
+	c.setFd(num)
 	if c.arg(4) == 0 {
-		c.setFd(c.argInt(0))
 		return allow("send on a connected socket")
 	}
-	our, sa, r, allowed := c.socketCall(policies.KindSend, 0, 4, 5)
-	if !allowed {
+	sa, err := c.readSockaddr(c.arg(4), c.arg(5))
+	if err != nil {
+		return fail(err)
+	}
+	data := make([]byte, sendLen(c.arg(2)))
+	if err := readMem(c.tid, c.arg(1), data); err != nil {
+		return fail(err)
+	}
+	if err := c.valid(); err != nil {
+		return fail(err)
+	}
+	s, err := c.threadSocket(num)
+	if err != nil {
+		return fail(err)
+	}
+	return c.sendWithAddress(s, sa, data, nil, nil, int(int32(uint32(c.arg(3)))))
+}
+
+// sendWithAddress sends data (and oob, whose fds passed it closes) to sa
+// from the guest's socket s, or from a host socket connected to sa for a
+// datagram to the host. It owns s, sa and passed.
+func (c *call) sendWithAddress(s *sock, sa *sockaddr, data, oob []byte, passed []int, flags int) reply {
+	refuse := func(r reply) reply {
+		s.close()
+		sa.release()
+		closeAll(passed)
 		return r
 	}
-	n := int(c.arg(2))
-	if n > maxDatagram {
-		n = maxDatagram
-	}
-	data := make([]byte, n)
-	if err := readMem(c.tid, c.arg(1), data); err != nil {
-		unix.Close(our)
-		sa.release()
-		return fail(err)
-	}
-	flags := int(c.arg(3))
-	return c.async(func() reply {
-		defer unix.Close(our)
-		defer sa.release()
-		sent, err := rawSendto(our, data, flags, sa.raw)
-		if err != nil {
-			return fail(err)
+	switch {
+	case sa.family == unix.AF_UNIX:
+		if r, ok := c.checkUnix(policies.KindSend, sa); !ok {
+			return refuse(r)
 		}
-		return ok(int64(sent))
-	}, nil)
+		return c.sendOnCopy(s, sa, data, oob, passed, flags)
+	case sa.family == unix.AF_UNSPEC, int(sa.family) != s.domain:
+		return refuse(fail(unix.EAFNOSUPPORT))
+	}
+	rt, r := c.routeInet(policies.KindSend, sa, s.network())
+	switch {
+	case rt == 0:
+		return refuse(r)
+	case s.host && rt == toHost && (s.typ != unix.SOCK_DGRAM || s.connected()):
+		return c.sendOnCopy(s, sa, data, oob, passed, flags)
+	case s.host && rt != toHost:
+		return refuse(deny(unix.EACCES, "network: a host socket cannot reach the guest's own network"))
+	case rt == toGuest:
+		return c.sendOnCopy(s, sa, data, oob, passed, flags)
+	case s.network() != "udp":
+		// TCP Fast Open (sendto with MSG_FASTOPEN) would connect the
+		// guest's own socket; to the host, connect first.
+		return refuse(deny(unix.EOPNOTSUPP, "network: only datagrams go to the host without a connect"))
+	}
+	closeAll(passed)
+	return c.sendFresh(s, sa, data, oob, flags)
 }
 
-// sysListen allows listening only on a socket bound to an address the
-// policy allowed (bind is the supervisor's): listen on an unbound socket
-// would make the kernel pick an address and port itself. It reads no
-// guest memory.
+// sendOnCopy sends on the supervisor's copy of the guest's socket. A send
+// the guest would block in waits in a goroutine, a tick at a time, until
+// the run ends or the call is withdrawn. SIGPIPE would hit gaol, not the
+// guest: a broken connection answers EPIPE only. It owns s, sa, passed.
+func (c *call) sendOnCopy(s *sock, sa *sockaddr, data, oob []byte, passed []int, flags int) reply {
+	var to []byte
+	if sa != nil {
+		to = sa.raw
+	}
+	block := flags&unix.MSG_DONTWAIT == 0 && !s.nonblocking()
+	send := func(stop <-chan struct{}) reply {
+		defer s.close()
+		defer sa.release()
+		defer closeAll(passed)
+		for spins := 0; ; spins++ {
+			n, err := rawSendmsg(s.fd, data, oob, to, flags|unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+			if err != unix.EAGAIN || !block {
+				if err != nil {
+					return fail(err)
+				}
+				return ok(int64(n))
+			}
+			ready, err := c.waitWritable(s.fd, stop)
+			if err != nil {
+				return fail(err)
+			}
+			// A unix datagram socket polls writable while its peer's
+			// queue is full: do not spin on it.
+			if ready && spins > 2 {
+				if err := c.pause(stop); err != nil {
+					return fail(err)
+				}
+			}
+		}
+	}
+	if !block {
+		return send(nil)
+	}
+	return c.async(send, nil)
+}
+
+// sendFresh sends a datagram to the host: from a new host socket
+// connected to sa (so that only sa's answers come back to it), which is
+// installed at the guest's fd number once the datagram is sent. It owns
+// s and sa.
+func (c *call) sendFresh(s *sock, sa *sockaddr, data, oob []byte, flags int) reply {
+	defer sa.release()
+	h, err := newHostSocket(s)
+	nonblock, num, cloexec := s.nonblocking(), s.num, c.guestCloexec(s.num)
+	s.close()
+	if err != nil {
+		return fail(err)
+	}
+	defer unix.Close(h)
+	if err := rawConnect(h, sa.raw); err != nil {
+		return fail(err)
+	}
+	n, err := rawSendmsg(h, data, oob, nil, flags|unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+	if err != nil {
+		return fail(err)
+	}
+	if !nonblock {
+		unix.SetNonblock(h, false)
+	}
+	if err := c.install(h, num, cloexec); err != nil {
+		return fail(err)
+	}
+	return ok(int64(n))
+}
+
+// sysListen listens on the supervisor's copy of the calling thread's
+// socket, which must be the guest's own: a host socket never listens
+// (unbound, the kernel would bind it to a port of the host by itself).
+// The backlog is a register; the kernel bounds it.
 func sysListen(c *call) reply {
-	fd := c.argInt(0)
-	c.setFd(fd)
-	our, err := c.p.guestFD(fd)
+	num := c.argInt(0)
+	c.setFd(num)
+	s, err := c.threadSocket(num)
 	if err != nil {
 		return fail(err)
 	}
-	defer unix.Close(our)
-	sa, err := unix.Getsockname(our)
-	if err != nil {
+	defer s.close()
+	if s.host {
+		return deny(unix.EINVAL, "network: a host socket never listens")
+	}
+	if err := unix.Listen(s.fd, int(int32(uint32(c.arg(1))))); err != nil {
 		return fail(err)
 	}
-	bound := false
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
-		bound = a.Port != 0
-	case *unix.SockaddrInet6:
-		bound = a.Port != 0
-	case *unix.SockaddrUnix:
-		bound = a.Name != ""
-	}
-	if !bound {
-		return deny(unix.EACCES, "network: listen needs a bind the policy allowed")
-	}
-	return allow("listen on a bound socket")
+	return reply{action: actEmulate, rule: "network: listen in the guest's own namespace"}
 }
 
-// sysAccept takes a connection from a socket that is listening, hence
-// bound where the policy allowed; it reads no guest memory.
+// sysAccept takes a connection from a listening socket.
+//
+// CONTINUE: the decision reads no guest memory (the address the kernel
+// writes back is output). Whatever socket the calling thread's fd holds
+// when the kernel runs it, only a socket of the guest's own namespace can
+// be listening: listen is the supervisor's (sysListen) and refuses host
+// sockets, and no other call puts a socket in that state. So a connection
+// accepted was made inside the sandbox.
 func sysAccept(c *call) reply {
 	c.setFd(c.argInt(0))
 	return allow("accept on a listening socket")
 }
 
-// sysSendmsg: without a destination (msg_name NULL) on a connected socket
-// the message goes where the policy already allowed; the supervisor still
-// cannot let the call continue, since msg_name lives in guest memory that
-// could change after the check. So a message with a destination is
-// refused unless the policy allows network, and then sent by the
-// supervisor (sendmsgCopy).
+// sysSendmsg copies the message and sends it itself (sendmsgCopy): the
+// msghdr and what it points to live in guest memory.
 func sysSendmsg(c *call) reply {
 	c.setFd(c.argInt(0))
 	return c.sendmsgCopy()
 }
 
 func ok0() reply { return ok(0) }
-
-// async answers the notification from a goroutine running f. done, if
-// not nil, runs once the answer is sent and traced.
-func (c *call) async(f func() reply, done func()) reply {
-	t0 := time.Now()
-	// The worker receives the next notification into the same Notif as
-	// soon as this returns: the goroutine must answer from its own copy,
-	// or it would answer (or inject an fd into) whichever call came next.
-	n := *c.n
-	c.n = &n
-	go func() {
-		if done != nil {
-			defer done()
-		}
-		c.s.complete(c, f(), t0)
-	}()
-	return reply{action: actAsync}
-}

@@ -10,7 +10,9 @@ import "golang.org/x/sys/unix"
 // Follow. Only a socket in a writable host mount is reachable (connecting
 // needs write permission on the socket, and gaol's read-only mounts
 // refuse every write): EACCES in a read-only mount, scratch or virtual
-// node; ECONNREFUSED, the kernel's answer, for anything but a socket.
+// node; ECONNREFUSED, the kernel's answer, for anything but a socket;
+// EACCES for a socket the guest may not write (its directories' search
+// permission is checked by the resolution that made l).
 func (fs *FS) OpenSocket(l *Loc) (int, error) {
 	switch {
 	case !l.Exists:
@@ -30,6 +32,13 @@ func (fs *FS) OpenSocket(l *Loc) (int, error) {
 	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
 		unix.Close(fd)
 		return -1, unix.ECONNREFUSED
+	}
+	// Connecting is a write to the socket (unix_find_bsd: MAY_WRITE), as
+	// the guest's identity meets the inode's bits: a root supervisor's
+	// own connect would pass any mode.
+	if !fs.hostPermits(&st, permWrite) {
+		unix.Close(fd)
+		return -1, unix.EACCES
 	}
 	return fd, nil
 }

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -58,7 +60,7 @@ var attacks = []attack{
 	{name: "network", want: wantDone,
 		what: "TCP, TCP Fast Open, UDP, sendmsg/sendmmsg to the host's loopback listeners and raw/packet/netlink/vsock sockets fail; nothing arrived"},
 	{name: "network_listen", want: wantDone, prepare: withNetworkPolicy,
-		what: "under a policy sharing the host's network for one destination, the guest cannot accept connections from the host"},
+		what: "under a policy with network.connect entries no host port listens for the guest: unbound listen, failed or closed host sockets, dup2 racing listen 3000 times, a thread without CLONE_FILES"},
 	{name: "tiocsti", want: wantDone, prepare: withPTY,
 		what: "TIOCSTI/TIOCLINUX/TIOCCONS/TIOCSETD with a pty as stdin inject nothing into the host terminal, whose settings are restored"},
 	{name: "tiocsti_stdin_null", script: "tiocsti", want: wantDone,
@@ -302,28 +304,142 @@ func withProcesses(max int) func(e *env) {
 	}
 }
 
-// withNetworkPolicy runs the attack under a policy that shares the host's
-// network to reach one destination (127.0.0.1:9, where nothing listens),
-// and tries to connect from the host to the port the guest says it
-// listens on.
+// withNetworkPolicy runs the attack under a policy with network.connect
+// entries: 127.0.0.1:9, where nothing listens, and a host listener of the
+// runner's that accepts and hangs up (its port in the guest's ALLOWED
+// variable). At every "CHECK: " line it looks for a socket of the host's
+// network namespace in LISTEN state that a task of the guest holds, in
+// any thread's fd table; at every "LISTENING: PORT" it tries to connect
+// to the port on the host. Every step must have been checked.
 func withNetworkPolicy(e *env) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(e.t, err)
+	e.t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	allowed := port(ln.Addr().String())
 	pol := filepath.Join(e.t.TempDir(), "net.hcl")
-	must(e.t, os.WriteFile(pol, []byte(`sandbox "escape-net" {
+	must(e.t, os.WriteFile(pol, []byte(fmt.Sprintf(`sandbox "escape-net" {
   extends = "python"
   network {
-    connect = ["127.0.0.1:9"]
+    connect = ["127.0.0.1:9", "127.0.0.1:%s"]
+  }
+  env {
+    ALLOWED = "%s"
   }
 }
-`), 0o644))
+`, allowed, allowed)), 0o644))
 	e.flags = append(e.flags, "--policy", pol)
+	checked := 0
+	var mu sync.Mutex
+	e.onLine("CHECK: ", func(r *run, line string) {
+		mu.Lock()
+		checked++
+		mu.Unlock()
+		listen := hostListenInodes()
+		for _, p := range withToken(e.token, r.cmd.Process.Pid) {
+			for _, ino := range socketInodes(p.pid) {
+				if listen[ino] {
+					r.fail("%s: the guest (pid %d) holds socket:[%d], which listens in the host's network namespace", line, p.pid, ino)
+				}
+			}
+		}
+	})
 	e.onLine("LISTENING: ", func(r *run, line string) {
 		port := strings.TrimPrefix(line, "LISTENING: ")
+		if hostListenPorts()[port] {
+			return // a port the host itself listens on (the guest's is its own)
+		}
 		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
 		if err == nil {
 			conn.Close()
-			r.fail("the host connected to the guest's port %s: listen() on an unbound socket serves on the host's network with no policy rule allowing it", port)
+			r.fail("the host connected to the guest's port %s", port)
 		}
 	})
+	e.check(func(r *run) []string {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.saw("DONE") && checked < 4 {
+			return []string{fmt.Sprintf("the guest reached %d of its 4 checks", checked)}
+		}
+		return nil
+	})
+}
+
+// hostListenInodes are the inodes of the sockets in LISTEN state in the
+// runner's (the host's) network namespace.
+func hostListenInodes() map[uint64]bool {
+	out := map[uint64]bool{}
+	for _, row := range procNetTCP() {
+		if row.state == "0A" {
+			out[row.inode] = true
+		}
+	}
+	return out
+}
+
+// hostListenPorts are the ports the host listens on, as decimal strings.
+func hostListenPorts() map[string]bool {
+	out := map[string]bool{}
+	for _, row := range procNetTCP() {
+		if row.state == "0A" {
+			out[fmt.Sprint(row.port)] = true
+		}
+	}
+	return out
+}
+
+type tcpRow struct {
+	port  uint64
+	state string
+	inode uint64
+}
+
+func procNetTCP() []tcpRow {
+	var out []tcpRow
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			fields := strings.Fields(line)
+			if len(fields) < 10 {
+				continue
+			}
+			_, hexPort, _ := strings.Cut(fields[1], ":")
+			p, _ := strconv.ParseUint(hexPort, 16, 16)
+			ino, _ := strconv.ParseUint(fields[9], 10, 64)
+			out = append(out, tcpRow{port: p, state: fields[3], inode: ino})
+		}
+	}
+	return out
+}
+
+// socketInodes are the socket inodes in every fd table of process pid's
+// threads (a thread created without CLONE_FILES has its own).
+func socketInodes(pid int) []uint64 {
+	var out []uint64
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/fd/*", pid))
+	for _, fd := range tasks {
+		l, err := os.Readlink(fd)
+		if err != nil {
+			continue
+		}
+		if v, ok := strings.CutPrefix(l, "socket:["); ok {
+			if ino, err := strconv.ParseUint(strings.TrimSuffix(v, "]"), 10, 64); err == nil {
+				out = append(out, ino)
+			}
+		}
+	}
+	return out
 }
 
 // withWritableMount mounts an empty host directory read-write at /rw and

@@ -105,9 +105,8 @@ try:
     # listen() on an unbound socket binds it to an ephemeral port without
     # a bind() call. Here that port is in the guest's own, empty network
     # namespace: nobody can reach it.
-    note(f"listen() on an unbound socket binds {srv.getsockname()} without a bind check "
-         "(harmless in the guest's own network namespace; a policy sharing the host's "
-         "network would get a host port past its bind rules)")
+    ok(f"listen() on an unbound socket binds {srv.getsockname()} in the guest's own "
+       "network namespace, which every policy gets (see network_listen)")
 except OSError as e:
     ok(f"TCP listen on an unbound socket: {ename(e.errno)}")
 srv.close()
