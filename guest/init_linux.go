@@ -106,8 +106,9 @@ func fail(msg string) {
 	os.Exit(125)
 }
 
-// provision creates the detached tmpfs mounts and sends their fds to the
-// supervisor. The last one, the shadow, becomes init's working directory,
+// provision creates the detached tmpfs mounts and a detached procfs of the
+// guest's PID namespace, and sends their fds to the supervisor (the procfs
+// last). The last one, the shadow, becomes init's working directory,
 // and so the interpreter's: an empty, private directory.
 func provision(specs []Tmpfs) error {
 	fds := make([]int, 0, len(specs))
@@ -128,6 +129,14 @@ func provision(specs []Tmpfs) error {
 			return fmt.Errorf("chdir to the shadow directory: %w", err)
 		}
 	}
+	// Last, a procfs of the guest's PID namespace: the supervisor lists
+	// every process of the namespace in it for the budgets, however it
+	// was created or re-parented.
+	proc, err := newProc()
+	if err != nil {
+		return err
+	}
+	fds = append(fds, proc)
 	rights := []byte{}
 	if len(fds) > 0 {
 		rights = unix.UnixRights(fds...)
@@ -159,6 +168,25 @@ func newTmpfs(spec Tmpfs) (int, error) {
 	fd, err := unix.Fsmount(ctx, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV)
 	if err != nil {
 		return -1, fmt.Errorf("tmpfs: fsmount: %w", err)
+	}
+	return fd, nil
+}
+
+// newProc mounts a procfs of the stub's PID namespace, attached nowhere:
+// only the supervisor holds it. The stub may: it has CAP_SYS_ADMIN in the
+// user namespace that owns its PID namespace.
+func newProc() (int, error) {
+	ctx, err := unix.Fsopen("proc", unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("proc: fsopen: %w", err)
+	}
+	defer unix.Close(ctx)
+	if err := unix.FsconfigCreate(ctx); err != nil {
+		return -1, fmt.Errorf("proc: create: %w", err)
+	}
+	fd, err := unix.Fsmount(ctx, unix.FSMOUNT_CLOEXEC, unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC)
+	if err != nil {
+		return -1, fmt.Errorf("proc: fsmount: %w", err)
 	}
 	return fd, nil
 }

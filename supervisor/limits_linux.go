@@ -34,8 +34,11 @@ type limiter struct {
 	killInit func()       // kills gaol's stub, and with it the guest's namespace
 	guest    atomic.Int64 // the interpreter's pid, once it exists
 	guestFD  atomic.Int64 // a pidfd of it, so that a kill never reaches a recycled pid
+	nsMu     sync.RWMutex // held to read nsFD, written to change it
+	nsFD     int          // the procfs of the guest's PID namespace; 0 until known
 	mu       sync.Mutex
 	hit      Limit
+	forks    forkGate
 }
 
 // initGrace is how long the stub gets to reap a killed interpreter and
@@ -64,11 +67,33 @@ func (l *limiter) setGuest(pid int) {
 	}
 }
 
-// close releases the pidfd; the run is over.
+// setNamespace takes the fd of the procfs of the guest's PID namespace.
+func (l *limiter) setNamespace(fd int) {
+	l.nsMu.Lock()
+	if l.nsFD > 0 {
+		unix.Close(l.nsFD)
+	}
+	l.nsFD = fd
+	l.nsMu.Unlock()
+}
+
+// sample lists the guest's namespace; false before its procfs is known
+// or after the run.
+func (l *limiter) sample() (nsSample, bool) {
+	l.nsMu.RLock()
+	defer l.nsMu.RUnlock()
+	if l.nsFD <= 0 {
+		return nsSample{}, false
+	}
+	return sampleNamespace(l.nsFD)
+}
+
+// close releases the pidfd and the procfs; the run is over.
 func (l *limiter) close() {
 	if fd := l.guestFD.Swap(0); fd > 0 {
 		unix.Close(int(fd))
 	}
+	l.setNamespace(0)
 }
 
 func (l *limiter) exceed(name Limit) {
@@ -123,52 +148,36 @@ func statm(pid int) (vm, rss int64, err error) {
 	return v * pageSize, r * pageSize, nil
 }
 
-// cpuTime returns the user+system CPU time of a process (all threads).
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("stat: malformed")
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("stat: short")
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / 100, nil // USER_HZ is 100 on Linux
-}
-
-// watch checks CPU and resident memory of the guest until done closes.
-// RLIMIT_CPU ends a run at whole seconds; this ends it at the budget.
+// watch checks CPU, resident memory and tasks of the guest's whole PID
+// namespace until done closes. RLIMIT_CPU ends a run at whole seconds,
+// and only per process; this ends it at the budget, for the namespace.
 func (l *limiter) watch(done <-chan struct{}) {
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
+	var acct cpuAccount
 	for {
 		select {
 		case <-done:
 			return
 		case <-t.C:
 		}
-		p := int(l.guest.Load())
-		if p <= 0 {
+		if l.guest.Load() <= 0 {
 			continue
 		}
-		// The budgets count the whole tree, subprocesses included.
-		cpu, rss, tasks := treeUsage(p)
+		s, ok := l.sample()
+		if !ok {
+			continue
+		}
+		cpu := acct.add(&s)
 		// RLIMIT_NPROC does not bind a guest whose uid is the host's root
 		// (gaol run as root): count threads here too.
-		if l.lim.Tasks > 0 && tasks > l.lim.Tasks {
+		if l.lim.Tasks > 0 && s.tasks > l.lim.Tasks {
 			l.exceed(limitTasks)
 		}
 		if l.lim.CPU > 0 && cpu >= l.lim.CPU {
 			l.exceed(limitCPU)
 		}
-		if l.lim.Memory > 0 && rss >= l.lim.Memory {
+		if l.lim.Memory > 0 && s.rss >= l.lim.Memory {
 			l.exceed(limitMemory)
 		}
 	}

@@ -397,10 +397,14 @@ func (r *runner) buildFS(sup int, plan *plan) (*vfs.FS, error) {
 		closeAll(fds)
 		return nil, errors.New(string(payload))
 	}
-	if kind != guest.MsgMounts || len(fds) != len(plan.guest.Tmpfs) {
+	if kind != guest.MsgMounts || len(fds) != len(plan.guest.Tmpfs)+1 {
 		closeAll(fds)
-		return nil, fmt.Errorf("guest start-up: expected %d tmpfs fds, got message %q with %d", len(plan.guest.Tmpfs), kind, len(fds))
+		return nil, fmt.Errorf("guest start-up: expected %d tmpfs fds and a procfs, got message %q with %d", len(plan.guest.Tmpfs), kind, len(fds))
 	}
+	// The last fd is the procfs of the guest's PID namespace: the budgets
+	// count every process in it.
+	r.lim.setNamespace(fds[len(fds)-1])
+	fds = fds[:len(fds)-1]
 	mounts := append([]vfs.Mount(nil), plan.mounts...)
 	for i, idx := range plan.scratch {
 		mounts[idx].RootFD = fds[i]

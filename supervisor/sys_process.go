@@ -143,10 +143,19 @@ func (c *call) newProcess() reply {
 		return reply{action: actDeny, errno: unix.EAGAIN, rule: "process: no subprocesses", rulePos: c.ev.RulePos}
 	}
 	if max := c.s.policy.Limits.Processes; max != policies.UnlimitedProcesses {
-		// The interpreter itself is not counted.
-		if n := len(guestTree(int(c.s.limits.guest.Load()))) - 1; n >= max {
+		// The count is the guest's whole PID namespace (the stub and the
+		// interpreter not counted) plus the forks let through and not yet
+		// seen done: a reservation taken here, before the fork continues,
+		// so that concurrent forks cannot all pass one count.
+		res, ok := c.s.limits.reserve(c.tid, max)
+		if !ok {
 			return deny(unix.EAGAIN, "limits.processes")
 		}
+		// The continue is safe: the decision read no guest memory, and the
+		// reservation stands for whatever process the kernel creates.
+		r := allow(d.Rule)
+		r.after = func() { res.armed.Store(true) }
+		return r
 	}
 	return allow(d.Rule)
 }
