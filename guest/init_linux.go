@@ -15,7 +15,7 @@ import (
 // interpreter ends, reports its status and exits, which makes the kernel
 // kill whatever else is left in the namespace.
 func RunInit() {
-	// If the supervisor dies, so does the guest (design.md "Processes").
+	// If the supervisor dies, so does the guest (docs/security.md, "8. Lifetime").
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	// No signal a guest can send reaches the stub (signals_linux.go).
 	ignore()

@@ -8,7 +8,7 @@ import (
 )
 
 // Guest memory is read once into the supervisor's own buffers and written
-// with process_vm_writev (design.md invariants 1 and 3). Every function
+// with process_vm_writev (docs/security.md, invariants 1 and 3). Every function
 // here returns the errno the guest should see: EFAULT for a bad pointer,
 // ENAMETOOLONG for a path with no NUL in PATH_MAX bytes.
 

@@ -72,8 +72,9 @@ func (s *session) stop() {
 
 func (s *session) worker() {
 	defer s.wg.Done()
-	// Signals interrupting ADDFD+SEND make the guest's call return 0
-	// (design.md, "Facts measured"): keep answers on one locked thread.
+	// A signal interrupting ADDFD+SEND makes the guest's call return 0
+	// (measured; docs/security.md, the notes at the end of "Known gaps"):
+	// keep answers on one locked thread.
 	// The thread goes back to the runtime afterwards with its signal mask
 	// restored, rather than ending with the goroutine: a stub started from
 	// this thread by another run would get its parent-death signal when

@@ -14,7 +14,7 @@ import (
 // an fd is, is performed by the supervisor on its own copy of the calling
 // thread's fd (net_sock.go), with the address it read once and checked;
 // none continues to the kernel, which would read the address again and
-// look the fd up again (design.md, invariants 1 and 6). The guest lives
+// look the fd up again (docs/security.md, invariants 1 and 7). The guest lives
 // in a network namespace of its own (only lo, up); an allowed connection
 // to the host is a socket of the supervisor's installed in the guest.
 // The three calls that do continue (socket, send without an address,

@@ -11,7 +11,7 @@ import (
 // never sees. For every time mode but real, the supervisor ptraces the
 // interpreter only around its exec and turns the AT_SYSINFO_EHDR entry of
 // the new image's auxiliary vector into AT_IGNORE, so the C library finds
-// no vDSO and makes real clock syscalls (design.md, "Time"). ptrace is
+// no vDSO and makes real clock syscalls (docs/security.md, "Clocks"). ptrace is
 // per tracer thread: seize, wait and detach all run on the handler's
 // locked thread.
 

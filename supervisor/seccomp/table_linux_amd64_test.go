@@ -63,7 +63,7 @@ func TestTableIsComplete(t *testing.T) {
 }
 
 // TestTableClasses states the design's four classes for the syscalls it
-// names (design.md, "The seccomp filter: four classes").
+// names (docs/security.md, "1. The seccomp filter").
 func TestTableClasses(t *testing.T) {
 	tests := []struct {
 		name  string
