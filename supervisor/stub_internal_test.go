@@ -1,6 +1,10 @@
 package supervisor
 
 import (
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -73,6 +77,62 @@ func TestCloneFlagsNoGuestMayUse(t *testing.T) {
 			r, bad := refuseClone(tt.flags)
 			if got := map[bool]unix.Errno{true: r.errno}[bad]; got != tt.want {
 				t.Errorf("refuseClone(%#x) = %v (%s), want %v", tt.flags, got, r.rule, tt.want)
+			}
+		})
+	}
+}
+
+// Signals and file owners aimed at any thread of the stub are refused, not
+// only at its process 1; Landlock's signal scope refuses them too, which is
+// why this is tested here, without it. The test process stands in for the
+// stub: its threads' ids in its own namespace are their host ids.
+func TestSignalsToAnyStubThreadAreRefused(t *testing.T) {
+	runtime.LockOSThread() // this goroutine's thread stays one of ours
+	defer runtime.UnlockOSThread()
+	s := &session{stubTgid: os.Getpid()}
+	var thread int
+	entries, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if id, _ := strconv.Atoi(e.Name()); id != os.Getpid() {
+			thread = id
+		}
+	}
+	if thread == 0 {
+		t.Fatal("the test process has no thread besides its leader")
+	}
+	other := exec.Command("sleep", "10")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { other.Process.Kill(); other.Wait() }()
+	notif := func(nr int, args ...uint64) *call {
+		n := &seccomp.Notif{Data: seccomp.Data{Nr: int32(nr)}}
+		copy(n.Data.Args[:], args)
+		return &call{s: s, n: n}
+	}
+	tests := []struct {
+		name string
+		c    *call
+		h    handler
+		want action
+	}{
+		{name: "kill of the stub's process 1", c: notif(unix.SYS_KILL, 1, uint64(unix.SIGQUIT)), h: sysKill, want: actDeny},
+		{name: "tkill of another thread of the stub", c: notif(unix.SYS_TKILL, uint64(thread), uint64(unix.SIGQUIT)), h: sysTkill, want: actDeny},
+		{name: "kill by that thread's id (its whole process)", c: notif(unix.SYS_KILL, uint64(thread), uint64(unix.SIGSEGV)), h: sysKill, want: actDeny},
+		{name: "tgkill of a thread of the stub", c: notif(unix.SYS_TGKILL, uint64(os.Getpid()), uint64(thread), uint64(unix.SIGQUIT)), h: sysTgkill, want: actDeny},
+		{name: "F_SETOWN to a thread of the stub", c: notif(unix.SYS_FCNTL, 3, unix.F_SETOWN, uint64(thread)), h: sysFcntl, want: actDeny},
+		{name: "F_SETOWN_EX whatever it names", c: notif(unix.SYS_FCNTL, 3, unix.F_SETOWN_EX, 0), h: sysFcntl, want: actDeny},
+		{name: "kill of another process", c: notif(unix.SYS_KILL, uint64(other.Process.Pid), 0), h: sysKill, want: actAllow},
+		{name: "F_SETOWN to another process", c: notif(unix.SYS_FCNTL, 3, unix.F_SETOWN, uint64(other.Process.Pid)), h: sysFcntl, want: actAllow},
+		{name: "F_SETOWN to a process group", c: notif(unix.SYS_FCNTL, 3, unix.F_SETOWN, uint64(0xffffffff&uint32(-other.Process.Pid))), h: sysFcntl, want: actAllow},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if r := tt.h(tt.c); r.action != tt.want {
+				t.Errorf("got %s (%s), want %s", r.action, r.rule, tt.want)
 			}
 		})
 	}
