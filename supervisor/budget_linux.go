@@ -83,11 +83,17 @@ func (l *limiter) reserve(tid, max int) (*forkReservation, bool) {
 	g := &l.forks
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	// Which callers have left their fork is read before the sample: a
+	// caller that left it has its child in the sample (the kernel makes
+	// the child visible before the fork returns). Read after, a fork that
+	// completed in between would be resolved with its child unseen, and
+	// that child counted by nothing.
+	left := g.left()
 	s, ok := l.sample()
 	if !ok {
 		return nil, false
 	}
-	g.resolve(s.procs)
+	g.resolve(s.procs, left)
 	n := len(s.procs) + len(g.pending)
 	if l.guest.Load() > 0 {
 		n-- // the interpreter itself is not counted
@@ -106,7 +112,7 @@ func (l *limiter) reserve(tid, max int) (*forkReservation, bool) {
 // (it sleeps, is stopped or gone) is resolved too, claiming a process
 // started after it if there is one, since that may be its child. A
 // process not yet visible therefore always has a reservation counted.
-func (g *forkGate) resolve(procs []nsProcess) {
+func (g *forkGate) resolve(procs []nsProcess, left map[*forkReservation]bool) {
 	live := make(map[procKey]bool, len(procs))
 	var fresh []procKey
 	for _, p := range procs {
@@ -140,7 +146,7 @@ func (g *forkGate) resolve(procs []nsProcess) {
 		if claim(r) {
 			continue
 		}
-		if r.armed.Load() && leftFork(r.tid) {
+		if left[r] {
 			continue
 		}
 		kept = append(kept, r)
@@ -149,6 +155,18 @@ func (g *forkGate) resolve(procs []nsProcess) {
 		g.pending[i] = nil
 	}
 	g.pending = kept
+}
+
+// left returns the pending reservations whose caller was let into its
+// fork and has left it.
+func (g *forkGate) left() map[*forkReservation]bool {
+	out := map[*forkReservation]bool{}
+	for _, r := range g.pending {
+		if r.armed.Load() && leftFork(r.tid) {
+			out[r] = true
+		}
+	}
+	return out
 }
 
 // leftFork reports whether a thread that was let into a fork is done with

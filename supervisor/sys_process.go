@@ -164,10 +164,13 @@ func (c *call) newProcess() reply {
 // namespace, so it can only ever reach its own processes and gaol's stub;
 // the kernel and Landlock's signal scoping see to that. A signal aimed at
 // any thread of the stub (process 1, or one of its thread ids) is refused.
-// No guest memory is read, so an allowed signal continues; should the
-// stub start a thread under a number checked here a moment before, the
-// stub discards every signal a guest can send it (docs/security.md, "The
-// stub").
+// No guest memory is read, so an allowed signal continues. Should the
+// stub start a thread under a number checked here a moment before, that
+// thread is outside the guest's Landlock domain (whose signal scope then
+// refuses the signal), and a signal sent by kill reaches the stub's
+// handler as a user's signal, which it discards (docs/security.md, "The
+// stub and the guest's processes"). A process group the guest can name
+// never holds the stub: the stub's group lies outside the namespace.
 func sysKill(c *call) reply   { return c.signal(c.argInt(0), c.argInt(1)) }
 func sysTgkill(c *call) reply { return c.signal2(c.argInt(0), c.argInt(1), c.argInt(2)) }
 func sysTkill(c *call) reply  { return c.signal(c.argInt(0), c.argInt(1)) }
