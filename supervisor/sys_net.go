@@ -183,14 +183,25 @@ func (c *call) routeInet(kind string, sa *sockaddr, network string) (route, repl
 	return toHost, reply{}
 }
 
-func sysConnect(c *call) reply {
+// addressedSocket is the start of connect and bind (fd, address, length):
+// the address read once from guest memory, and the calling thread's copy
+// of the socket it names.
+func (c *call) addressedSocket() (*sockaddr, *sock, error) {
 	num := c.argInt(0)
 	c.setFd(num)
 	sa, err := c.readSockaddr(c.arg(1), c.arg(2))
 	if err != nil {
-		return fail(err)
+		return nil, nil, err
 	}
 	s, err := c.threadSocket(num)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sa, s, nil
+}
+
+func sysConnect(c *call) reply {
+	sa, s, err := c.addressedSocket()
 	if err != nil {
 		return fail(err)
 	}
@@ -304,13 +315,7 @@ func (c *call) connectFresh(s *sock, sa *sockaddr) reply {
 }
 
 func sysBind(c *call) reply {
-	num := c.argInt(0)
-	c.setFd(num)
-	sa, err := c.readSockaddr(c.arg(1), c.arg(2))
-	if err != nil {
-		return fail(err)
-	}
-	s, err := c.threadSocket(num)
+	sa, s, err := c.addressedSocket()
 	if err != nil {
 		return fail(err)
 	}
