@@ -176,7 +176,9 @@ func (ps *procs) closeAll() {
 
 type status struct {
 	tgid, ppid, nspid int
-	fdSize            int // FDSize: the room in the fd table (select's max_fds)
+	nstid             int  // the thread's own id in its innermost PID namespace (NSpid)
+	filtered          bool // it runs under a seccomp filter (Seccomp: 2)
+	fdSize            int  // FDSize: the room in the fd table (select's max_fds)
 	// pending are the signals pending for the thread or its process
 	// (SigPnd | ShdPnd), bit sig-1 for signal sig, as in a sigset_t.
 	pending uint64
@@ -206,6 +208,10 @@ func readStatus(tid int) (status, error) {
 			st.ppid, _ = strconv.Atoi(fields[0])
 		case "NStgid":
 			st.nspid, _ = strconv.Atoi(fields[len(fields)-1])
+		case "NSpid":
+			st.nstid, _ = strconv.Atoi(fields[len(fields)-1])
+		case "Seccomp":
+			st.filtered = fields[0] == "2"
 		case "FDSize":
 			st.fdSize, _ = strconv.Atoi(fields[0])
 		case "SigPnd", "ShdPnd":

@@ -2,7 +2,7 @@ package supervisor
 
 import (
 	"os"
-	"strings"
+	"strconv"
 	"time"
 )
 
@@ -52,14 +52,15 @@ func confinedThreads(tgid int) (int, error) {
 	}
 	n := 0
 	for _, e := range entries {
-		b, err := os.ReadFile(dir + "/" + e.Name() + "/status")
+		tid, _ := strconv.Atoi(e.Name())
+		st, err := readStatus(tid)
 		if os.IsNotExist(err) {
 			continue // that thread has just ended
 		}
 		if err != nil {
 			return 0, err
 		}
-		if strings.Contains(string(b), "\nSeccomp:\t2\n") {
+		if st.filtered {
 			n++
 		}
 	}

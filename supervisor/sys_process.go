@@ -1,10 +1,8 @@
 package supervisor
 
 import (
-	"errors"
 	"os"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -228,40 +226,16 @@ func (s *session) isStubThread(id int) bool {
 		return !os.IsNotExist(err) // a stub that is gone has no threads
 	}
 	for _, e := range entries {
-		ids, err := nsIDs(dir + "/" + e.Name() + "/status")
+		tid, _ := strconv.Atoi(e.Name())
+		st, err := readStatus(tid)
 		if os.IsNotExist(err) {
 			continue // that thread has just ended
 		}
-		if err != nil || (len(ids) > 0 && ids[len(ids)-1] == id) {
+		if err != nil || st.nstid == id {
 			return true
 		}
 	}
 	return false
-}
-
-// nsIDs returns the NSpid line of a /proc status file: the task's ids from
-// the outermost PID namespace to its own.
-func nsIDs(status string) ([]int, error) {
-	b, err := os.ReadFile(status)
-	if err != nil {
-		return nil, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		v, ok := strings.CutPrefix(line, "NSpid:")
-		if !ok {
-			continue
-		}
-		var ids []int
-		for _, f := range strings.Fields(v) {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				return nil, err
-			}
-			ids = append(ids, n)
-		}
-		return ids, nil
-	}
-	return nil, errors.New(status + ": no NSpid")
 }
 
 func signalName(sig int) string {
