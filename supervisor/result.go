@@ -1,5 +1,13 @@
 package supervisor
 
+import (
+	"context"
+	"errors"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
 // Version is gaol's version, reported in every result.
 var Version = "0.1.0-dev"
 
@@ -9,6 +17,7 @@ type Result struct {
 	ExitCode   *int         `json:"exit_code"`            // the guest's exit status; null when a signal ended it
 	Signal     string       `json:"signal,omitempty"`     // the signal that ended it (SIGKILL, SIGSEGV, …)
 	Limit      Limit        `json:"limit"`                // the budget that stopped it: cpu, wall, memory, output, tasks, disk or none
+	Cancelled  string       `json:"cancelled,omitempty"`  // what cancelled the run while the guest ran: a signal's name (SIGTERM), or the context's error
 	CPUUser    float64      `json:"cpu_user_s"`           // user CPU seconds of the guest
 	CPUSystem  float64      `json:"cpu_system_s"`         // system CPU seconds of the guest
 	PeakRSS    int64        `json:"peak_rss_bytes"`       // peak resident set size of the guest
@@ -43,10 +52,37 @@ func (r *Result) exitStatus() int {
 	switch {
 	case r.Error != "":
 		return StatusFailed
+	case r.Cancelled != "":
+		// As a shell reports a command a signal ended: 128+N; a
+		// cancellation without a signal counts as SIGTERM.
+		if n := signalNumber(r.Cancelled); n > 0 {
+			return 128 + n
+		}
+		return 128 + int(unix.SIGTERM)
 	case r.Limit != limitNone && r.Limit != "":
 		return StatusLimit
 	case r.ExitCode == nil:
 		return 128 + signalNumber(r.Signal)
 	}
 	return *r.ExitCode
+}
+
+// CancelSignal is the cause to cancel a run's context with
+// (context.WithCancelCause) when a signal asks gaol to stop: the result's
+// cancelled then names the signal, and its status is 128 + the signal's
+// number.
+type CancelSignal struct{ Signal syscall.Signal }
+
+func (e CancelSignal) Error() string { return "cancelled by " + unix.SignalName(e.Signal) }
+
+// cancelName is the result's cancelled for a cancelled context.
+func cancelName(ctx context.Context) string {
+	var cs CancelSignal
+	if errors.As(context.Cause(ctx), &cs) {
+		return unix.SignalName(cs.Signal)
+	}
+	if err := ctx.Err(); err != nil {
+		return err.Error()
+	}
+	return "cancelled"
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -79,6 +80,11 @@ type runner struct {
 	output atomic.Int64
 
 	stubTgid int // the stub's host pid (see session.stubTgid)
+	// stubKilled: gaol itself killed the stub (limiter, cancellation).
+	stubKilled atomic.Bool
+	// cancelled names what cancelled the run (the result's cancelled),
+	// if the guest was still running then.
+	cancelled string
 }
 
 func (r *runner) cleanup() {
@@ -109,9 +115,14 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		return err
 	}
 	r.closer = append(r.closer, stub.Close)
-	initSock, stdio, waited := stub.sock, stub.io, stub.waited
+	initSock, stdio := stub.sock, stub.io
 	r.log.Debug("guest started", "init_pid", stub.cmd.Process.Pid, "elapsed", time.Since(r.start))
-	killInit := stub.kill
+	// gaol kills its stub only through the limiter (a budget, or the
+	// run cancelled); a stub that dies otherwise is gaol's failure.
+	killInit := func() {
+		r.stubKilled.Store(true)
+		stub.kill()
+	}
 	newNet := stub.spec.newNet
 
 	r.lim = &limiter{lim: r.o.Policy.Limits, killInit: killInit}
@@ -165,12 +176,25 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	}
 	relays := stdio.startRelays(r)
 
-	st, gerr := r.wait(ctx, initSock, waited, sess)
+	st, gerr := r.wait(ctx, initSock, stub, sess)
+	// The guest is gone. Its last calls still answered from goroutines
+	// end now (each within endBound), and with them the supervisor's
+	// copies of its sockets and of the fds in flight on them.
 	sess.stop()
-	// The guest is gone: FIFO opens still waiting for a peer never will.
+	// FIFO opens still waiting for a peer never will.
 	sess.fifos.release()
+	if !sess.async.wait(endBound) {
+		r.log.Error("asynchronous handlers still running at the end of the run", "bound", endBound)
+	}
+	// What the guest wrote is drained; a write end it left open where
+	// gaol cannot close it (in flight on a socket) ends the relays after
+	// endBound.
+	stdio.endRelays(endBound)
 	relays.Wait()
 	stdio.restoreTerminal()
+	if r.cancelled != "" {
+		res.Cancelled = r.cancelled
+	}
 	res.Syscalls = Counts{Intercepted: sess.intercepted.Load(), Denied: sess.denied.Load()}
 	res.OutputSize = r.output.Load()
 	if err := sess.trace.flush(); err != nil {
@@ -214,7 +238,8 @@ func (r *runner) keepDeadline() time.Time {
 
 // wait waits for the guest to end, enforcing the wall budget, and returns
 // init's report of it.
-func (r *runner) wait(ctx context.Context, sup int, waited chan struct{}, sess *session) (*guest.Status, error) {
+func (r *runner) wait(ctx context.Context, sup int, stub *Stub, sess *session) (*guest.Status, error) {
+	waited := stub.waited
 	// The stub's reports; closed when its end of the socket closes.
 	reports := make(chan guest.Status, 1)
 	go func() {
@@ -271,16 +296,42 @@ func (r *runner) wait(ctx context.Context, sup int, waited chan struct{}, sess *
 					return &st, nil
 				}
 			}
-			// It was killed before it could report: the guest is gone.
+			// Killed before it could report. By gaol (a budget, the run
+			// cancelled): the guest was killed with it. By anything
+			// else: gaol lost its stub, which is gaol's failure and
+			// never the guest's signal.
+			if !r.stubKilled.Load() {
+				return nil, fmt.Errorf("the guest stub died without a report (%s)", stubWaitStatus(stub))
+			}
 			return &guest.Status{WaitStatus: uint32(unix.SIGKILL)}, nil
 		case <-wall:
 			r.lim.exceed(limitWall)
 			wall = nil
 		case <-ctx.Done():
+			if r.lim.exceeded() == limitNone {
+				r.cancelled = cancelName(ctx)
+			}
 			r.lim.kill()
 			ctx = context.Background()
 		}
 	}
+}
+
+// stubWaitStatus describes how the reaped stub ended.
+func stubWaitStatus(s *Stub) string {
+	ps := s.cmd.ProcessState
+	if ps == nil {
+		return "not reaped"
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+		switch {
+		case ws.Signaled():
+			return "killed by " + unix.SignalName(ws.Signal())
+		case ws.Exited():
+			return fmt.Sprintf("exit status %d", ws.ExitStatus())
+		}
+	}
+	return ps.String()
 }
 
 func (r *runner) fillResult(res *Result, st *guest.Status) {

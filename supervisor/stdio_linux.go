@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -184,6 +185,23 @@ func (s *stdio) startRelays(r *runner) *sync.WaitGroup {
 		}()
 	}
 	return &wg
+}
+
+// endRelays bounds the relays once the guest is gone: each reads what is
+// left in its pipe (or the pty) and ends at its end of file or, at the
+// latest, bound from now. A guest can keep a write end open past its own
+// end where gaol cannot close it (passed in SCM_RIGHTS and left in
+// flight on a socket, until the kernel collects the socket), so the end
+// of file alone is not enough. The pipes and the pty master are
+// non-blocking files of the runtime's poller, so the deadline interrupts
+// a read that waits.
+func (s *stdio) endRelays(bound time.Duration) {
+	at := time.Now().Add(bound)
+	for _, f := range []*os.File{s.outR, s.errR, s.pty} {
+		if f != nil {
+			f.SetReadDeadline(at)
+		}
+	}
 }
 
 // relayInput copies the user's terminal input to the pty and its window

@@ -14,11 +14,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/gaol-sandbox/gaol/policies"
 	"github.com/gaol-sandbox/gaol/supervisor"
@@ -169,10 +171,27 @@ func run(f runFlags, argv []string) (int, error) {
 	// A closed stdout downstream shows as EPIPE to the guest, as it would
 	// to the bare interpreter, instead of killing gaol.
 	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
+	// The user's terminal, as it is before the run puts it in raw mode:
+	// put back on every way out, a panic of this goroutine included.
+	term := saveTerminal(os.Stdin)
+	defer term.restore()
+	defer func() {
+		if p := recover(); p != nil {
+			term.restore()
+			panic(p)
+		}
+	}()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	ending := &ending{}
+	stopSignals := watchSignals(cancel, term, ending, f, out.result)
+	defer stopSignals()
 	opts.Stub = pre.take()
 	res := supervisor.Run(ctx, opts)
+	ending.mu.Lock() // a forced exit (watchSignals) is not writing its result
+	ending.done = true
+	ending.mu.Unlock()
+	term.restore()
 	if res.Error != "" {
 		fmt.Fprintf(os.Stderr, "gaol: %s\n", res.Error)
 	}
@@ -180,6 +199,78 @@ func run(f runFlags, argv []string) (int, error) {
 		fmt.Fprintf(os.Stderr, "gaol: %v\n", err)
 	}
 	return res.Status, nil
+}
+
+// cancelBound is how long a run cancelled by a signal may take to end
+// (the guest killed, its stub's report, the end of the run's handlers and
+// relays: docs/security.md, "Every run ends") before gaol exits without it.
+const cancelBound = 5 * time.Second
+
+// ending serializes the two ways a run's result is written: by the run's
+// end, or by a forced exit.
+type ending struct {
+	mu   sync.Mutex
+	done bool // the run ended: its own result is written
+}
+
+// watchSignals cancels the run on SIGINT, SIGTERM or SIGHUP; the result
+// then says which (cancelled) and the status is 128 + its number. A second
+// signal, or cancelBound passing after the first, makes gaol exit at
+// once: the terminal restored, a result that says the run did not end
+// written, status 128 + the first signal's number. Exiting kills the stub
+// (its parent-death signal), and with it the guest.
+func watchSignals(cancel context.CancelCauseFunc, term *terminal, e *ending, f runFlags, dst *hostpath.Replacement) (stop func()) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	quit := make(chan struct{})
+	over := make(chan struct{})
+	go func() {
+		defer close(over)
+		var first syscall.Signal
+		select {
+		case s := <-sigs:
+			first = s.(syscall.Signal)
+		case <-quit:
+			return
+		}
+		cancel(supervisor.CancelSignal{Signal: first})
+		t := time.NewTimer(cancelBound)
+		defer t.Stop()
+		why := ""
+		select {
+		case s := <-sigs:
+			why = "a second signal (" + unix.SignalName(s.(syscall.Signal)) + ")"
+		case <-t.C:
+			why = fmt.Sprintf("the run did not end within %s of the signal", cancelBound)
+		case <-quit:
+			return
+		}
+		e.mu.Lock()
+		if e.done {
+			e.mu.Unlock()
+			return
+		}
+		// The lock is never released: this goroutine ends the process.
+		term.restore()
+		status := 128 + int(first)
+		res := &supervisor.Result{
+			Version:   supervisor.Version,
+			Limit:     "none",
+			Cancelled: unix.SignalName(first),
+			Error:     "gaol exited before the run ended: " + why,
+			Status:    status,
+		}
+		fmt.Fprintf(os.Stderr, "gaol: %s\n", res.Error)
+		if err := writeResult(res, f, dst); err != nil {
+			fmt.Fprintf(os.Stderr, "gaol: %v\n", err)
+		}
+		os.Exit(status)
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(quit)
+		<-over
+	}
 }
 
 func writeResult(res *supervisor.Result, f runFlags, dst *hostpath.Replacement) error {

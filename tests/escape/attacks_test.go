@@ -98,6 +98,8 @@ var attacks = []attack{
 		what: "unwaited forks and clones fail, no subreaper, unjoined threads die with the run; nothing left behind"},
 	{name: "sleep_forever", want: wantLimit("wall"), flags: []string{"--wall", "3s"}, maxWall: 8 * time.Second,
 		what: "a guest that sleeps and ignores signals is ended at the 3 s wall budget"},
+	{name: "relay_hang", want: wantLimit("wall"), flags: []string{"--wall", "5s"}, maxWall: 7 * time.Second,
+		what: "stdout/stderr passed with SCM_RIGHTS into both ends of a full socketpair, one more sendmsg waiting on each: gaol still ends at the 5 s wall budget plus its 1 s end bound, with a full result"},
 	{name: "supervisor_killed", want: want{gaolKilled: true}, maxWall: 15 * time.Second, prepare: killGaolWhenReady,
 		what: "when gaol is SIGKILLed the guest and the stub die within two seconds"},
 	{name: "readonly_mount", want: wantDone, prepare: withReadOnlyMount(false),
