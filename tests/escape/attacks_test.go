@@ -106,6 +106,8 @@ var attacks = []attack{
 		what: "every path-based write to a --ro host directory fails (EROFS, EXDEV, EPERM); the directory is unchanged"},
 	{name: "fchmod_readonly", want: wantDone, prepare: withReadOnlyMount(true),
 		what: "fchmod/futimens/fchown/fsetxattr on fds of a --ro host directory fail while a --rw mount shares its filesystem"},
+	{name: "fd_dup2_race", want: wantDone, prepare: withReadOnlyMount(true),
+		what: "fchmod/futimens/fchown/fsetxattr on an fd number another thread keeps swapping between a --ro and a --rw file never reach the --ro one"},
 	{name: "setuid_rw", want: wantDone, prepare: withWritableMount,
 		what: "a guest cannot give a file in a --rw host directory the set-user-ID or set-group-ID bit"},
 	{name: "planted_outputs", want: wantDone, prepare: withPlantedOutputs,
