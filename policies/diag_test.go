@@ -35,7 +35,7 @@ func TestLoadInlineErrors(t *testing.T) {
 			name:    "a variable given on the command line is suggested",
 			src:     "sandbox \"s\" {\n  description = var.titel\n}",
 			vars:    map[string]string{"title": "x"},
-			summary: "Undefined variable", line: 2, detail: `Did you mean "title"?`,
+			summary: "Undefined variable", line: 2, detail: `A value was given for "title" instead: is --var title misspelt?`,
 		},
 		{
 			name:    "a size with a wrongly cased unit",

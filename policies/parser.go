@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -74,13 +75,54 @@ func (p *Parser) evaluate(u unit, vars map[string]string) (*Policy, hcl.Diagnost
 	if vars == nil {
 		vars = map[string]string{}
 	}
-	ld := &loader{p: p, vars: vars}
+	ld := &loader{p: p, vars: vars, used: map[string]bool{}}
 	l, diags := ld.load(u, nil)
 	if l == nil || diags.HasErrors() {
 		return nil, sortDiags(diags)
 	}
 	pol, pdiags := l.policy()
 	diags = append(diags, pdiags...)
+	if diags.HasErrors() {
+		return nil, sortDiags(diags)
+	}
+	return pol, sortDiags(diags)
+}
+
+// Check is Load for `gaol check`: besides the errors, it returns the
+// loosening warnings (Warnings) of whatever part of the policy could be
+// evaluated, so that an author sees them while errors remain too. The
+// policy is nil if there are errors.
+func (p *Parser) Check(path string, vars map[string]string) (*Policy, hcl.Diagnostics) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read policy",
+			Detail: fmt.Sprintf("The policy file cannot be read: %s.", err)}}
+	}
+	u := unit{filename: path, key: absPath(path), dir: filepath.Dir(absPath(path)), src: src}
+	return p.check(u, vars)
+}
+
+// CheckBuiltin is Check for the embedded profile name.
+func (p *Parser) CheckBuiltin(name string) (*Policy, hcl.Diagnostics) {
+	src, ok := ProfileSource(name)
+	if !ok {
+		return p.Builtin(name)
+	}
+	return p.check(builtinUnit(name, src), nil)
+}
+
+func (p *Parser) check(u unit, vars map[string]string) (*Policy, hcl.Diagnostics) {
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	ld := &loader{p: p, vars: vars, used: map[string]bool{}}
+	l, diags := ld.load(u, nil)
+	diags = append(diags, unusedVars(vars, ld.used)...)
+	if l == nil {
+		return nil, sortDiags(diags)
+	}
+	pol, pdiags := l.policy()
+	diags = append(append(diags, pdiags...), Warnings(pol)...)
 	if diags.HasErrors() {
 		return nil, sortDiags(diags)
 	}
@@ -125,6 +167,7 @@ func absPath(name string) string {
 type loader struct {
 	p    *Parser
 	vars map[string]string
+	used map[string]bool // the names of var.NAME the policy refers to
 }
 
 // maxDepth bounds extends chains; far deeper than any sensible policy.
@@ -147,7 +190,7 @@ func (ld *loader) load(u unit, stack []unit) (*layer, hcl.Diagnostics) {
 		return nil, diags
 	}
 	sb := fs.Sandboxes[0]
-	e := &evaluator{ctx: evalContext(u.dir, ld.vars, ld.p.LookupEnv), vars: ld.vars}
+	e := &evaluator{ctx: evalContext(u.dir, ld.vars, ld.p.LookupEnv), vars: ld.vars, used: ld.used}
 	var parent *layer
 	parentOK := true
 	if ext := e.str("extends", sb.Extends); ext.Set {
@@ -216,4 +259,32 @@ func (ld *loader) resolve(from unit, ext opt[string], stack []unit) (unit, *hcl.
 // isProfileName tells a built-in profile name from a file path.
 func isProfileName(s string) bool {
 	return !strings.ContainsAny(s, `/\`) && !strings.HasSuffix(s, ".hcl")
+}
+
+// unusedVars warns about each value given for a var.NAME the policy never
+// refers to: most often a misspelt --var.
+func unusedVars(vars map[string]string, used map[string]bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var names []string
+	for n := range used {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, k := range sortedKeys(vars) {
+		if used[k] {
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Unused variable",
+			Detail: fmt.Sprintf("A value was given for %q (--var or .gaolvars), but the policy refers to no var.%s.%s", k, k, didYouMeanVar(k, names))})
+	}
+	return diags
+}
+
+// didYouMeanVar suggests the var.NAME the policy uses that the given name
+// k was perhaps meant to be.
+func didYouMeanVar(k string, used []string) string {
+	if s := suggestion(k, used); s != "" {
+		return fmt.Sprintf(" Did you mean --var %s=...?", s)
+	}
+	return ""
 }

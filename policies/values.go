@@ -38,6 +38,7 @@ type located struct {
 type evaluator struct {
 	ctx   *hcl.EvalContext
 	vars  map[string]string
+	used  map[string]bool // var.NAME names referred to, if not nil
 	diags hcl.Diagnostics
 }
 
@@ -55,6 +56,13 @@ func present(expr hcl.Expression) bool {
 func (e *evaluator) value(name string, expr hcl.Expression, ty cty.Type, want string) (cty.Value, bool) {
 	if expr == nil || !present(expr) {
 		return cty.NilVal, false
+	}
+	if e.used != nil {
+		for _, t := range expr.Variables() {
+			if attr, ok := varName(t); ok {
+				e.used[attr] = true
+			}
+		}
 	}
 	v, diags := expr.Value(e.ctx)
 	if diags.HasErrors() {
@@ -97,9 +105,13 @@ func (e *evaluator) undefinedVars(expr hcl.Expression) hcl.Diagnostics {
 		if _, set := e.vars[attr.Name]; set {
 			continue
 		}
+		given := ""
+		if s := suggestion(attr.Name, sortedKeys(e.vars)); s != "" {
+			given = fmt.Sprintf(" A value was given for %q instead: is --var %s misspelt?", s, s)
+		}
 		diags = append(diags, diagError(t.SourceRange(), "Undefined variable",
 			fmt.Sprintf("The policy uses var.%s, but no value was given for it. Set it with --var %s=VALUE or in a .gaolvars file, or give a default with try(var.%s, DEFAULT).%s",
-				attr.Name, attr.Name, attr.Name, didYouMean(attr.Name, sortedKeys(e.vars)))))
+				attr.Name, attr.Name, attr.Name, given)))
 	}
 	return diags
 }
@@ -211,4 +223,13 @@ func (e *evaluator) required(name string, expr hcl.Expression, block hcl.Range, 
 	}
 	e.add(diagError(block, "Missing required argument",
 		fmt.Sprintf("The argument %q is required, but no definition was found. Add it, for example %s.", name, example)))
+}
+
+// varName is NAME for a traversal var.NAME.
+func varName(t hcl.Traversal) (string, bool) {
+	if t.RootName() != "var" || len(t) < 2 {
+		return "", false
+	}
+	attr, ok := t[1].(hcl.TraverseAttr)
+	return attr.Name, ok
 }

@@ -77,7 +77,7 @@ func mountWarnings(p *Policy) hcl.Diagnostics {
 				fmt.Sprintf("The guest may change, create and delete files in the host's %s, visible to it as %s.", m.Host, m.Guest)))
 		case m.Kind == MountScratch && (m.QuotaBytes == 0 || m.QuotaFiles == 0):
 			diags = append(diags, warning(m.DeclRange, "Scratch mount without quota",
-				fmt.Sprintf("The scratch mount at %s has no quota of bytes or of files, so the guest may fill the host's disk. Set quota and files.", m.Guest)))
+				fmt.Sprintf("The scratch mount at %s has %s, so the guest may fill the host's disk. Set %s.", m.Guest, missingQuota(m), missingQuotaAttrs(m))))
 		}
 	}
 	return diags
@@ -161,4 +161,26 @@ func ruleWarnings(rules []Rule) hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// missingQuota says which of a scratch mount's quotas are unset.
+func missingQuota(m Mount) string {
+	switch {
+	case m.QuotaBytes == 0 && m.QuotaFiles == 0:
+		return "no quota of bytes or of files"
+	case m.QuotaBytes == 0:
+		return "no quota of bytes"
+	}
+	return "no quota of files"
+}
+
+// missingQuotaAttrs names the attributes that would set them.
+func missingQuotaAttrs(m Mount) string {
+	switch {
+	case m.QuotaBytes == 0 && m.QuotaFiles == 0:
+		return "quota and files"
+	case m.QuotaBytes == 0:
+		return "quota"
+	}
+	return "files"
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -13,7 +15,7 @@ import (
 	"github.com/gaol-sandbox/gaol/policies"
 )
 
-const explainUsage = `usage: gaol explain POLICY -- OPERATION ARGS...
+const explainUsage = `usage: gaol explain [--var NAME=VALUE]... [--var-file FILE]... POLICY -- OPERATION ARGS...
 
 Operations (the guest path is absolute):
   open PATH [read|write|create]...   opening a file (default: read)
@@ -28,8 +30,28 @@ POLICY may be a file or builtin:NAME.`
 // policy alone, before anything runs: the decision, the rule that makes it
 // (name, file:line) and the chain of profiles it came through.
 func cmdExplain(args []string) int {
+	var v policyVars
+	fs := flag.NewFlagSet("gaol explain", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), explainUsage)
+		fmt.Fprintln(fs.Output())
+		fs.PrintDefaults()
+	}
+	v.register(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	args = fs.Args()
 	if len(args) < 3 || args[1] != "--" {
 		fmt.Fprintln(os.Stderr, explainUsage)
+		return 2
+	}
+	values, err := v.values()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "gaol explain: %v\n", err)
 		return 2
 	}
 	p := policies.NewParser()
@@ -38,7 +60,7 @@ func cmdExplain(args []string) int {
 	if name, ok := strings.CutPrefix(args[0], "builtin:"); ok {
 		pol, diags = p.Builtin(name)
 	} else {
-		pol, diags = p.Load(args[0], nil)
+		pol, diags = p.Load(args[0], values)
 	}
 	if diags.HasErrors() {
 		writeDiags(os.Stderr, p.Files(), diags)

@@ -81,7 +81,7 @@ type runFlags struct {
 	json                                 bool
 	cpu, wall                            time.Duration
 	memory, output                       string
-	vars                                 listFlag
+	vars                                 policyVars
 	allowConnect                         listFlag
 	mounts                               []policies.Mount
 }
@@ -94,7 +94,7 @@ func cmdRun(args []string) int {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&f.policy, "policy", "", "policy `FILE` (HCL); default: the built-in python profile")
-	fs.Var(&f.vars, "var", "set a policy variable, `NAME=VALUE` (repeatable)")
+	f.vars.register(fs)
 	fs.StringVar(&f.result, "result", "", "write the run result as JSON to `FILE`")
 	fs.BoolVar(&f.json, "json", false, "print the run result as JSON to stderr after the run")
 	fs.StringVar(&f.trace, "trace", "", "write one JSON line per intercepted syscall to `FILE`")
@@ -291,20 +291,19 @@ func writeResult(res *supervisor.Result, f runFlags, dst *hostpath.Replacement) 
 }
 
 // loadPolicy loads the policy file, or the built-in python profile.
-func loadPolicy(file string, vars []string) (*policies.Policy, error) {
-	values := map[string]string{}
-	for _, v := range vars {
-		k, val, err := policies.ParseVarFlag(v)
-		if err != nil {
-			return nil, failf(supervisor.StatusFailed, "--var %s: %v", v, err)
-		}
-		values[k] = val
+func loadPolicy(file string, vars policyVars) (*policies.Policy, error) {
+	values, err := vars.values()
+	if err != nil {
+		return nil, failf(supervisor.StatusFailed, "%v", err)
 	}
 	p := policies.NewParser()
 	var pol *policies.Policy
 	var diags hcl.Diagnostics
-	if file == "" {
-		pol, diags = p.Builtin("python")
+	if name, ok := strings.CutPrefix(file, "builtin:"); ok || file == "" {
+		if !ok {
+			name = "python"
+		}
+		pol, diags = p.Builtin(name)
 	} else {
 		if _, err := os.Stat(file); err != nil {
 			return nil, failf(supervisor.StatusFailed, "policy %s: %v", file, errors.Unwrap(err))
