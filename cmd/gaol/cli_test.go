@@ -388,6 +388,16 @@ print("listing", sorted(os.listdir(".")))
 			c:      cli{args: gaolRun(nil, "main.py", "a", "b"), dir: dir},
 			stdout: scriptOut,
 		},
+		{
+			name:   "a script in a directory mounted at /work is run from that mount",
+			c:      cli{args: gaolRun([]string{"--ro", ".:/work"}, "main.py", "a", "b"), dir: dir},
+			stdout: scriptOut,
+		},
+		{
+			name:   "a script in a directory mounted elsewhere is run from there",
+			c:      cli{args: gaolRun([]string{"--ro", dir + ":/proj"}, filepath.Join(dir, "main.py"), "a", "b")},
+			stdout: "ok\ncwd /proj\nfile /proj/main.py\nargv ['a', 'b']\nlisting ['main.py']\n",
+		},
 		{name: "python3 - reads the script from stdin", c: cli{args: gaolRun(nil, "-"), stdin: stdlibImports + "\n"}, stdout: "ok\n"},
 		{
 			name:   "a command name is found on PATH",

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -149,7 +150,13 @@ func run(f runFlags, argv []string) (int, error) {
 	guestArgv := append([]string{path}, argv[1:]...)
 	cwd := f.cwd
 	if m, i, ok := scriptMount(argv[1:]); ok {
-		f.mounts = append(f.mounts, m)
+		// A script a mount already shows is run from there: a mount of
+		// its own at /work/NAME would collide with a mount of /work.
+		if g, shown := guestPathOf(m.Host, append(append([]policies.Mount(nil), f.mounts...), pol.Mounts...)); shown {
+			m.Guest = g
+		} else {
+			f.mounts = append(f.mounts, m)
+		}
 		guestArgv[i+1] = m.Guest
 		if cwd == "" {
 			cwd = filepath.Dir(m.Guest)
@@ -470,6 +477,23 @@ func scriptMount(args []string) (policies.Mount, int, bool) {
 		}
 	}
 	return policies.Mount{}, 0, false
+}
+
+// guestPathOf is where one of mounts shows the host file host: the first
+// host mount whose host path is host itself or a directory above it.
+func guestPathOf(host string, mounts []policies.Mount) (string, bool) {
+	for _, m := range mounts {
+		if m.Kind != policies.MountHost || m.Host == "" {
+			continue
+		}
+		if host == m.Host {
+			return m.Guest, true
+		}
+		if rel, err := filepath.Rel(m.Host, host); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel) {
+			return path.Join(m.Guest, filepath.ToSlash(rel)), true
+		}
+	}
+	return "", false
 }
 
 // parseTuning reads GAOL_TUNING, the benchmarks' knob for the notify loop
