@@ -368,12 +368,20 @@ func checkMountTree(mounts []Mount) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, m := range mounts {
 		for _, p := range mounts {
-			if p.Kind != MountFile && p.Kind != MountDevice {
+			if !strings.HasPrefix(m.Guest, p.Guest+"/") {
 				continue
 			}
-			if strings.HasPrefix(m.Guest, p.Guest+"/") {
+			switch p.Kind {
+			case MountFile, MountDevice:
 				diags = append(diags, diagError(m.DeclRange, "Mount below a file",
 					fmt.Sprintf("%s is below %s, which is a %s mount declared at %s, not a directory.", m.Guest, p.Guest, p.Kind, p.DeclRange)))
+			case MountHost, MountScratch:
+				// The guest's tree mounts only over virtual directories:
+				// what lies inside a host or scratch mount is that
+				// mount's own content (docs/policy.md, "mount").
+				diags = append(diags, diagError(m.DeclRange, "Mount inside a mount",
+					fmt.Sprintf("%s is inside %s, a %s mount declared at %s; gaol mounts only at virtual directories, never inside a host or scratch mount. Choose a guest path outside %s (for example /%s), or unmount %s first.",
+						m.Guest, p.Guest, p.Kind, p.DeclRange, p.Guest, path.Base(m.Guest), p.Guest)))
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -49,9 +50,20 @@ func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
 		declared[m.Guest] = m
 	}
 	for _, m := range append(exp.list(), procView(r.o.Path, pol.Limits)...) {
-		if _, ok := declared[m.Guest]; !ok {
-			p.mounts = append(p.mounts, m)
+		if _, ok := declared[m.Guest]; ok {
+			continue
 		}
+		if d, ok := coveringMount(declared, m.Guest); ok {
+			// A declared host mount that already shows this file at
+			// this path (the policy mounts an interpreter directory
+			// itself) makes the interpreter's own mount redundant;
+			// anything else there would hide what the interpreter needs.
+			if d.Kind == policies.MountHost && showsSame(d, m) {
+				continue
+			}
+			return nil, fmt.Errorf("the interpreter needs %s, which the %s mount at %s hides: mount %s elsewhere", m.Guest, d.Kind, d.Guest, d.Guest)
+		}
+		p.mounts = append(p.mounts, m)
 	}
 	guests := make([]string, 0, len(declared))
 	for g := range declared {
@@ -190,4 +202,30 @@ func execPaths(pol *policies.Policy, interpreter string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// coveringMount is the declared host or scratch mount that guest lies
+// inside, if any: the guest's tree mounts nothing inside one of those.
+func coveringMount(declared map[string]policies.Mount, guest string) (policies.Mount, bool) {
+	for p := path.Dir(guest); p != "/" && p != "."; p = path.Dir(p) {
+		if d, ok := declared[p]; ok && (d.Kind == policies.MountHost || d.Kind == policies.MountScratch) {
+			return d, true
+		}
+	}
+	return policies.Mount{}, false
+}
+
+// showsSame reports whether the host mount d already shows m, a mount of
+// the interpreter's inside it: the same host file at the same guest path,
+// or a symlink with the same target.
+func showsSame(d policies.Mount, m vfs.Mount) bool {
+	host := path.Join(d.Host, strings.TrimPrefix(m.Guest, d.Guest+"/"))
+	switch m.Kind {
+	case vfs.KindHost:
+		return m.Host == host
+	case vfs.KindSymlink:
+		target, err := os.Readlink(host)
+		return err == nil && target == m.Target
+	}
+	return false
 }
