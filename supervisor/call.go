@@ -17,6 +17,8 @@ type call struct {
 	ev  Event
 	// openFlags are the open(2) flags of the open family, for the policy.
 	openFlags int
+	// logged: the deciding rule has log = true (decided).
+	logged bool
 }
 
 func (c *call) arg(i int) uint64 { return c.n.Data.Args[i] }

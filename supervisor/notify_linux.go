@@ -170,7 +170,11 @@ func (s *session) complete(c *call, r reply, t0 time.Time) {
 	if r.action == actDeny {
 		s.denied.Add(1)
 	}
-	if s.trace != nil {
+	if c.logged {
+		s.log.Info("rule logged", "syscall", c.ev.Syscall, "path", c.ev.Args.Path, "resolved", c.ev.Args.Guest,
+			"action", r.action.String(), "rule", c.ev.Rule, "rule_pos", c.ev.RulePos, "tid", c.tid)
+	}
+	if s.trace != nil && s.trace.wants(r.action == actDeny, c.logged) {
 		c.ev.TimeUS = t0.Sub(s.start).Microseconds()
 		c.ev.LatencyUS = float64(time.Since(t0).Nanoseconds()) / 1e3
 		c.ev.Tid = c.tid
@@ -231,6 +235,11 @@ func (s *session) answer(c *call, r reply) {
 	// the operation (set by check).
 	if r.rule != "" {
 		c.ev.Rule, c.ev.RulePos = r.rule, r.rulePos
+	}
+	if c.ev.Rule == "" {
+		// Answered from gaol's own state, with no policy rule asked:
+		// fstat of an fd the guest holds, getcwd and the like.
+		c.ev.Rule = ruleGaol
 	}
 	if r.injectFD >= 0 && r.action == actInject {
 		defer unix.Close(r.injectFD)

@@ -17,12 +17,29 @@ func (c *call) check(p string) (reply, bool) {
 		return reply{}, true
 	}
 	d := c.s.policy.Decide(policies.Op{Syscall: c.ev.Syscall, Path: p, Access: c.accessFor()})
-	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
+	c.decided(d)
 	if d.Allow {
 		return reply{}, true
 	}
 	return reply{action: actDeny, errno: d.Errno, rule: d.Rule, rulePos: c.ev.RulePos}, false
 }
+
+// decided records the policy's decision for the call: the rule and its
+// position in the trace, and whether the rule asked to be logged (the
+// session logs such calls, and a trace with events = "logged" keeps them).
+func (c *call) decided(d policies.Decision) {
+	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
+	if d.Rule == "" {
+		c.ev.Rule = ruleDefault
+	}
+	c.logged = d.Log
+}
+
+// The trace's rule for a decision no rule of the policy made.
+const (
+	ruleDefault = "default" // the policy's default denial: no rule matched
+	ruleGaol    = "gaol"    // answered from gaol's own state; no rule is asked
+)
 
 // rulePos is a decision's rule position as file:line, "" for the default.
 func rulePos(d policies.Decision) string {

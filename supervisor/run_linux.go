@@ -31,8 +31,13 @@ type Options struct {
 	Stdout io.Writer        // nil: discarded
 	Stderr io.Writer        // nil: discarded
 	Trace  io.Writer        // nil: no trace
-	Logger hclog.Logger     // nil: no log
-	Tuning Tuning
+	// TraceEvents selects what Trace gets: every decision ("" or
+	// policies.TraceAll), denials, or denials and the decisions of rules
+	// with log = true. The CLI passes the policy's trace.events for the
+	// policy's trace file, and all for --trace.
+	TraceEvents policies.TraceEvents
+	Logger      hclog.Logger // nil: no log
+	Tuning      Tuning
 	// Lookup resolves the host names of the policy's connect entries when
 	// the run starts; nil: net.DefaultResolver.
 	Lookup policies.LookupFunc
@@ -421,7 +426,7 @@ func (r *runner) startSession(listener int, fs *vfs.FS, plan *plan) (*session, e
 		rlimits:   plan.rlimits,
 		execPaths: plan.execPaths,
 		stubTgid:  r.stubTgid,
-		trace:     newTracer(r.o.Trace),
+		trace:     newTracer(r.o.Trace, r.o.TraceEvents),
 		start:     r.start,
 		limits:    r.lim,
 		policy:    r.o.Policy,

@@ -114,7 +114,9 @@ func (c *call) pathErr(err error) reply {
 	case unix.EROFS, unix.EACCES, unix.EPERM:
 		return deny(e, "filesystem view")
 	}
-	return fail(e)
+	// ENOENT of a name missing inside a mount, ENOTDIR, ELOOP, …: the
+	// guest's tree answered, as the kernel would have.
+	return reply{action: actEmulate, errno: e, rule: "filesystem view"}
 }
 
 // outsideErr is the ENOENT of a path the walk found outside the guest's

@@ -169,7 +169,7 @@ func (h *hostDestinations) of(p *policies.Policy) *policies.Policy {
 func (c *call) routeInet(kind string, sa *sockaddr, network string) (route, reply) {
 	op := policies.Op{Kind: kind, Syscall: c.ev.Syscall, Addr: sa.addr, Network: network}
 	d := c.s.policy.Decide(op)
-	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
+	c.decided(d)
 	if !d.Allow {
 		return 0, reply{action: actDeny, errno: d.Errno, rule: d.Rule, rulePos: c.ev.RulePos}
 	}

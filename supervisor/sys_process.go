@@ -136,7 +136,7 @@ func sysFork(c *call) reply { return c.newProcess() }
 
 func (c *call) newProcess() reply {
 	d := c.s.policy.Decide(policies.Op{Kind: policies.KindFork, Syscall: c.ev.Syscall})
-	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
+	c.decided(d)
 	if !d.Allow {
 		return reply{action: actDeny, errno: unix.EAGAIN, rule: "process: no subprocesses", rulePos: c.ev.RulePos}
 	}

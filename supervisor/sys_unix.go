@@ -40,7 +40,7 @@ func (c *call) checkUnix(kind string, sa *sockaddr) (reply, bool) {
 	defer loc.Close()
 	c.ev.Args.Guest = loc.Path
 	d := c.s.policy.Decide(policies.Op{Kind: kind, Syscall: c.ev.Syscall, Path: loc.Path, Access: policies.AccessWrite, Network: "unix"})
-	c.ev.Rule, c.ev.RulePos = d.Rule, rulePos(d)
+	c.decided(d)
 	if !d.Allow {
 		return reply{action: actDeny, errno: d.Errno, rule: d.Rule, rulePos: c.ev.RulePos}, false
 	}

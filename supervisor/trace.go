@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+
+	"github.com/gaol-sandbox/gaol/policies"
 )
 
 // Event is one line of the trace: one intercepted syscall and what the
@@ -44,18 +46,31 @@ type Args struct {
 
 // tracer writes events as JSON lines. A nil *tracer traces nothing.
 type tracer struct {
-	mu  sync.Mutex
-	w   *bufio.Writer
-	enc *json.Encoder
-	err error
+	mu     sync.Mutex
+	w      *bufio.Writer
+	enc    *json.Encoder
+	err    error
+	events policies.TraceEvents
 }
 
-func newTracer(w io.Writer) *tracer {
+func newTracer(w io.Writer, events policies.TraceEvents) *tracer {
 	if w == nil {
 		return nil
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	return &tracer{w: bw, enc: json.NewEncoder(bw)}
+	return &tracer{w: bw, enc: json.NewEncoder(bw), events: events}
+}
+
+// wants reports whether the trace's event filter keeps a decision: every
+// one, denials only, or denials and what a rule with log = true decided.
+func (t *tracer) wants(denied, logged bool) bool {
+	switch t.events {
+	case policies.TraceDenied:
+		return denied
+	case policies.TraceLogged:
+		return denied || logged
+	}
+	return true
 }
 
 func (t *tracer) write(ev *Event) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -80,5 +82,60 @@ func TestResultFieldsAreDocumented(t *testing.T) {
 	}
 	if len(extra) > 0 {
 		t.Errorf("docs/cli.md's example has fields the result does not: %v", extra)
+	}
+}
+
+// TestTraceDocExamples runs the program docs/trace.md's example lines
+// come from and checks that each line's syscall, arguments, action, rule
+// and errno occur in the real trace (sequence numbers, times, pids and
+// latencies differ from run to run), and that no line of it lacks a rule.
+func TestTraceDocExamples(t *testing.T) {
+	requireSandbox(t)
+	b, err := os.ReadFile("../../docs/trace.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)Example lines, from.*?```json\n(.*?)```").FindStringSubmatch(string(b))
+	if block == nil {
+		t.Fatal("docs/trace.md has no example lines")
+	}
+	trace := filepath.Join(t.TempDir(), "t.jsonl")
+	r := cli{args: []string{"run", "--time", "virtual", "--trace", trace, "--", "/usr/bin/python3", "-c",
+		"import select, os; select.select([], [], [], 5); os.fork()"}}.run(t)
+	if r.status != 1 {
+		t.Fatalf("status %d (want 1: the fork fails): %s", r.status, r.stderr)
+	}
+	got, err := os.ReadFile(trace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(ev supervisor.Event) string {
+		ev.Seq, ev.TimeUS, ev.Pid, ev.Tid, ev.LatencyUS, ev.Result = 0, 0, 0, 0, 0, 0
+		if ev.Action == "inject" {
+			ev.Args.Fd = nil
+		}
+		sort.Strings(ev.Args.Flags)
+		k, _ := json.Marshal(ev)
+		return string(k)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(got)), "\n") {
+		var ev supervisor.Event
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("trace line %q: %v", line, err)
+		}
+		if ev.Rule == "" {
+			t.Errorf("a trace line without a rule: %s", line)
+		}
+		seen[key(ev)] = true
+	}
+	for _, line := range strings.Split(strings.TrimSpace(block[1]), "\n") {
+		var ev supervisor.Event
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("docs/trace.md example %q: %v", line, err)
+		}
+		if !seen[key(ev)] {
+			t.Errorf("docs/trace.md shows a line no run writes:\n%s", line)
+		}
 	}
 }

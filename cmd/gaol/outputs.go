@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/gaol-sandbox/gaol/policies"
 	"github.com/gaol-sandbox/gaol/supervisor"
 	"github.com/gaol-sandbox/gaol/supervisor/hostpath"
 )
@@ -18,11 +19,15 @@ import (
 // of redirecting gaol's write.
 type outputs struct {
 	trace  io.Writer             // nil: no trace
+	events policies.TraceEvents  // what the trace keeps
 	result *hostpath.Replacement // nil: no --result
 	closer []func()
 }
 
-func openOutputs(f runFlags) (*outputs, error) {
+// policyTrace is the policy's trace block.
+type policyTrace = policies.Trace
+
+func openOutputs(f runFlags, pol policyTrace) (*outputs, error) {
 	o := &outputs{}
 	// The result first: checking it changes nothing on the host.
 	if f.result != "" {
@@ -33,8 +38,21 @@ func openOutputs(f runFlags) (*outputs, error) {
 		o.result = r
 		o.closer = append(o.closer, r.Close)
 	}
+	o.events = policies.TraceAll
 	switch f.trace {
 	case "":
+		// The policy's trace block, unless --trace names one: its file
+		// (absolute, from the policy's directory) with its events.
+		if pol.File == "" {
+			break
+		}
+		tf, err := hostpath.Create(pol.File, 0o666)
+		if err != nil {
+			o.close()
+			return nil, failf(supervisor.StatusFailed, "the policy's trace file %s: %v", pol.File, err)
+		}
+		o.trace, o.events = tf, pol.Events
+		o.closer = append(o.closer, func() { tf.Close() })
 	case "-":
 		o.trace = &lineWriter{w: os.Stdout}
 	default:

@@ -169,12 +169,12 @@ func run(f runFlags, argv []string) (int, error) {
 	opts := streams()
 	opts.Policy, opts.Path, opts.Argv, opts.Mounts, opts.Cwd = pol, path, guestArgv, f.mounts, cwd
 	opts.Logger, opts.Tuning = log, tuning
-	out, err := openOutputs(f)
+	out, err := openOutputs(f, pol.Trace)
 	if err != nil {
 		return 0, err
 	}
 	defer out.close()
-	opts.Trace = out.trace
+	opts.Trace, opts.TraceEvents = out.trace, out.events
 	// A closed stdout downstream shows as EPIPE to the guest, as it would
 	// to the bare interpreter, instead of killing gaol.
 	signal.Ignore(syscall.SIGPIPE)
