@@ -3,16 +3,14 @@ package supervisor
 import (
 	"context"
 	"debug/elf"
-	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"hash/fnv"
+	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
+	"syscall"
 )
 
 // Interpreter is what the guest needs of a host interpreter: the binary,
@@ -27,7 +25,9 @@ type Interpreter struct {
 
 // discoverScript prints what the interpreter itself says about its
 // layout. It runs without site (-S), user site (-s) or environment (-E),
-// and works on Python 2.7, 3.x and PyPy.
+// and works on Python 2.7, 3.x and PyPy. It runs inside gaol's discovery
+// sandbox (askInterpreter), so os.path.isdir sees only the view that
+// sandbox shows.
 const discoverScript = `
 import sys, json, os
 try:
@@ -36,16 +36,126 @@ try:
 except Exception:
     paths = []
 dirs = [p for p in paths + list(sys.path) if p and os.path.isdir(p)]
-print(json.dumps({"prefix": sys.prefix, "exec_prefix": sys.exec_prefix, "dirs": dirs, "version": sys.version.split()[0]}))
+print(json.dumps({"dirs": dirs, "version": sys.version.split()[0]}))
 `
 
 // interpCacheVersion changes whenever the cached format or the discovery
 // rules change.
-const interpCacheVersion = "5"
+const interpCacheVersion = "6"
+
+// layout is what gaol learnt about an interpreter: its library
+// directories and version, which the interpreter said about itself, and
+// the shared libraries gaol found in ELF headers. The first come from a
+// program gaol does not trust (the binary at a path may be anyone's) and
+// all of it may come back from a cache file a guest rewrote, so nothing
+// of a layout is used before check and checkFiles have passed it.
+type layout struct {
+	Dirs    []string `json:"dirs"`
+	Files   []string `json:"files"`
+	Version string   `json:"version"`
+}
+
+// check accepts a layout's directories only if each lies inside the
+// interpreter's prefix, the one directory discovery showed it besides
+// single library files: a layout naming anything else was not written by
+// discovery (the cache file was edited) or came from an interpreter that
+// saw what its sandbox does not show. Either way none of it is used.
+func (l *layout) check(prefix string) error {
+	if len(l.Dirs) == 0 {
+		return errors.New("it names no library directory")
+	}
+	if len(l.Version) > 64 || strings.ContainsAny(l.Version, "/\x00\n") {
+		return fmt.Errorf("its version %q is not a version", l.Version)
+	}
+	for _, d := range l.Dirs {
+		if !filepath.IsAbs(d) || filepath.Clean(d) != d || !within(d, prefix) || d == prefix {
+			return fmt.Errorf("its library directory %q does not lie inside its prefix %s", d, prefix)
+		}
+	}
+	return nil
+}
+
+// checkFiles accepts a layout's shared libraries only if each, and the
+// file its links lead to, lies inside the interpreter's prefix or a
+// system library directory and is still an ELF file. An interpreter whose
+// libraries lie elsewhere (RUNPATH into another tree) has them found
+// again on every run instead.
+func (l *layout) checkFiles(prefix string) error {
+	if len(l.Files) == 0 {
+		return errors.New("no shared library")
+	}
+	inside := func(p string) error {
+		if !filepath.IsAbs(p) || filepath.Clean(p) != p || !(within(p, prefix) || inLibDir(p)) {
+			return fmt.Errorf("the library %q lies outside the prefix and the system library directories", p)
+		}
+		return nil
+	}
+	for _, f := range l.Files {
+		if err := inside(f); err != nil {
+			return err
+		}
+		real, err := filepath.EvalSymlinks(f)
+		if err != nil {
+			return fmt.Errorf("the library %q is gone: %w", f, err)
+		}
+		if err := inside(real); err != nil {
+			return err
+		}
+		if !isELF(real) {
+			return fmt.Errorf("the library %q is not an ELF file", f)
+		}
+	}
+	return nil
+}
+
+func inLibDir(f string) bool {
+	for _, d := range libDirs {
+		if within(f, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// isELF: the file at p (a path with no link) is a regular file that
+// starts with the ELF magic.
+func isELF(p string) bool {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	var magic [4]byte
+	_, err = io.ReadFull(f, magic[:])
+	return err == nil && string(magic[:]) == elf.ELFMAG
+}
+
+// within reports whether path p is dir or lies below it.
+func within(p, dir string) bool {
+	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
+}
+
+// interpPrefix is the directory an interpreter's own files lie in, found
+// from its real path alone: the parent of its bin directory
+// (/usr/bin/python3.11 → /usr, $PYENV_ROOT/versions/3.12.1/bin/python3.12
+// → $PYENV_ROOT/versions/3.12.1), else the binary's directory.
+func interpPrefix(real string) string {
+	dir := filepath.Dir(real)
+	if filepath.Base(dir) == "bin" {
+		return filepath.Dir(dir)
+	}
+	return dir
+}
 
 // DiscoverInterpreter finds what the guest needs to run the interpreter at
-// path. The answer is cached per binary (path, size, mtime) in the user's
-// cache directory, since asking costs one run of the interpreter.
+// path. Asking the interpreter costs one sandboxed run of it and finding
+// its shared libraries a walk of its library directories, so the layout
+// is cached per binary (real path, size, mtime) in gaol's cache
+// directory, and checked again on every read (docs/security.md, "The
+// interpreter").
 func DiscoverInterpreter(ctx context.Context, path string, sitePackages bool) (*Interpreter, error) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
@@ -55,131 +165,86 @@ func DiscoverInterpreter(ctx context.Context, path string, sitePackages bool) (*
 	if err != nil {
 		return nil, err
 	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", real)
+	}
+	prefix := interpPrefix(real)
 	key := fmt.Sprintf("%s|%d|%d|%v|%s", real, fi.Size(), fi.ModTime().UnixNano(), sitePackages, interpCacheVersion)
-	cacheFile := interpCacheFile(key)
-	if in := readInterpCache(cacheFile, key); in != nil {
-		return in, nil
-	}
-	in, err := discover(ctx, real, sitePackages)
-	if err != nil {
-		return nil, err
-	}
-	writeInterpCache(cacheFile, key, in)
-	return in, nil
-}
-
-// interpCacheEntry is one cache file: the answer and the whole key it
-// answers. The file name is only a hash of the key; reading checks the
-// key itself, so two keys whose hashes collide cost a rediscovery, never
-// the wrong interpreter's layout. That is why the hash need not be
-// cryptographic (and gaol links no crypto, whose initialisers every start
-// would pay for): besides, only the user running gaol writes the cache.
-type interpCacheEntry struct {
-	Key         string       `json:"key"`
-	Interpreter *Interpreter `json:"interpreter"`
-}
-
-// interpCacheFile is where the answer for key is cached: a file named by
-// key's 128-bit FNV-1a hash in the user's cache directory, or "" when the
-// user has none (no $XDG_CACHE_HOME nor $HOME), which disables the cache.
-func interpCacheFile(key string) string {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	h := fnv.New128a()
-	h.Write([]byte(key))
-	return filepath.Join(dir, "gaol", "interp-"+hex.EncodeToString(h.Sum(nil))+".json")
-}
-
-// readInterpCache returns the answer file holds for key, or nil when there
-// is none: no file, a file that does not decode, or one for another key.
-func readInterpCache(file, key string) *Interpreter {
-	if file == "" {
-		return nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil
-	}
-	var e interpCacheEntry
-	if json.Unmarshal(b, &e) != nil || e.Key != key {
-		return nil
-	}
-	return e.Interpreter
-}
-
-// writeInterpCache stores in as file's answer for key, best effort: a
-// cache that cannot be written only costs the next run a rediscovery. It
-// writes a temporary file and renames it, so that a concurrent reader sees
-// the old answer or the new one, never half of one.
-func writeInterpCache(file, key string, in *Interpreter) {
-	if file == "" {
-		return
-	}
-	b, err := json.Marshal(interpCacheEntry{Key: key, Interpreter: in})
-	if err != nil || os.MkdirAll(filepath.Dir(file), 0o700) != nil {
-		return
-	}
-	tmp := file + fmt.Sprintf(".%d", os.Getpid())
-	if os.WriteFile(tmp, b, 0o600) == nil {
-		os.Rename(tmp, file)
-	}
-}
-
-func discover(ctx context.Context, real string, sitePackages bool) (*Interpreter, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, real, "-E", "-s", "-S", "-c", discoverScript)
-	cmd.Env = []string{"LC_ALL=C"}
-	cmd.Dir = "/"
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("%s does not run as a Python interpreter: %w", real, err)
-	}
-	var info struct {
-		Prefix     string   `json:"prefix"`
-		ExecPrefix string   `json:"exec_prefix"`
-		Dirs       []string `json:"dirs"`
-		Version    string   `json:"version"`
-	}
-	if err := json.Unmarshal(out, &info); err != nil {
-		return nil, fmt.Errorf("%s: unexpected discovery output: %w", real, err)
-	}
-	in := &Interpreter{Executable: real, Version: info.Version}
-	for _, d := range info.Dirs {
-		if !sitePackages && (strings.Contains(d, "site-packages") || strings.Contains(d, "dist-packages")) {
-			continue
+	cache := openInterpCache()
+	defer cache.close()
+	l, asked, found := cache.read(key), false, false
+	if l == nil || l.check(prefix) != nil {
+		if l, err = askInterpreter(ctx, real, prefix); err != nil {
+			return nil, err
 		}
-		if d == "/" || d == info.Prefix || strings.HasSuffix(d, ".zip") {
-			continue
-		}
-		in.Dirs = append(in.Dirs, d)
+		l.Dirs = withoutSitePackages(l.Dirs, sitePackages)
+		l.Files, asked = nil, true
 	}
-	in.Dirs = dedupNested(in.Dirs)
-	objs := append([]string{real}, sharedObjects(in.Dirs)...)
-	// glibc loads libgcc_s with dlopen to unwind a thread that exits with
-	// pthread_exit or is cancelled; no DT_NEEDED names it.
-	var extra []string
-	for _, lib := range dlopened {
-		if p := findLib(lib, nil); p != "" {
-			objs = append(objs, p)
-			extra = append(extra, p)
+	if l.checkFiles(prefix) != nil {
+		if l.Files, err = sharedLibraries(real, l.Dirs); err != nil {
+			return nil, err
 		}
+		// Libraries checkFiles refuses are found again on every run;
+		// the layout itself is still worth keeping.
+		found = l.checkFiles(prefix) == nil
 	}
+	if asked || found {
+		cache.write(key, l)
+	}
+	in := &Interpreter{Executable: real, Version: l.Version, Files: l.Files}
 	// The profiles set LANG=C.UTF-8; without its locale data glibc falls
 	// back to "C", and CPython to ASCII and UTF-8 mode.
-	for _, d := range localeDirs {
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			in.Dirs = append(in.Dirs, d)
+	in.Dirs = append(append([]string(nil), l.Dirs...), existingDirs(localeDirs)...)
+	return in, nil
+}
+
+// withoutSitePackages drops the site-packages directories (third-party
+// packages) from dirs unless they are asked for.
+func withoutSitePackages(dirs []string, sitePackages bool) []string {
+	if sitePackages {
+		return dirs
+	}
+	var out []string
+	for _, d := range dirs {
+		if !strings.Contains(d, "site-packages") && !strings.Contains(d, "dist-packages") {
+			out = append(out, d)
 		}
 	}
-	files, err := elfClosure(objs)
+	return out
+}
+
+// sharedLibraries is the ELF closure of the interpreter at real and of
+// the extension modules in its library directories, with the libraries
+// the C library opens itself.
+func sharedLibraries(real string, dirs []string) ([]string, error) {
+	files, err := elfClosure(append([]string{real}, sharedObjects(dirs)...))
 	if err != nil {
 		return nil, err
 	}
-	in.Files = append(files, extra...)
-	return in, nil
+	return append(files, dlopenedLibs()...), nil
+}
+
+// dlopenedLibs finds the libraries the C library loads with dlopen:
+// glibc loads libgcc_s to unwind a thread that exits with pthread_exit or
+// is cancelled, and no DT_NEEDED names it.
+func dlopenedLibs() []string {
+	var out []string
+	for _, lib := range dlopened {
+		if p := findLib(lib, nil); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func existingDirs(dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // dedupNested drops directories that lie inside another listed one.
@@ -229,53 +294,78 @@ var dlopened = []string{"libgcc_s.so.1"}
 var libDirs = []string{"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"}
 
 // elfClosure returns the ELF loader and every shared library the given
-// objects need, transitively, as the paths the loader will open.
+// objects need, transitively, as the paths the loader will open. Only
+// files that parse as ELF are listed: a name in an ELF header (PT_INTERP,
+// DT_NEEDED, a RUNPATH) is the binary's claim, and a claim naming a file
+// that is not a shared object exposes nothing.
 func elfClosure(objs []string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
-	queue := append([]string(nil), objs...)
-	first := true
-	for len(queue) > 0 {
-		obj := queue[0]
-		queue = queue[1:]
-		f, err := elf.Open(obj)
+	type obj struct {
+		path string
+		dep  bool // a library or loader found through another object
+	}
+	queue := make([]obj, 0, len(objs))
+	for _, o := range objs {
+		queue = append(queue, obj{path: o})
+	}
+	for i := 0; i < len(queue); i++ {
+		o := queue[i]
+		deps, err := elfDeps(o.path)
 		if err != nil {
-			if first {
-				return nil, fmt.Errorf("%s: not an ELF executable: %w", obj, err)
+			if i == 0 {
+				return nil, fmt.Errorf("%s: not an ELF executable: %w", o.path, err)
 			}
 			continue
 		}
-		first = false
-		var interp string
-		for _, p := range f.Progs {
-			if p.Type == elf.PT_INTERP {
-				b := make([]byte, p.Filesz)
-				if _, err := p.ReadAt(b, 0); err == nil {
-					interp = strings.TrimRight(string(b), "\x00")
-				}
-			}
+		if o.dep {
+			out = append(out, o.path)
 		}
-		needed, _ := f.DynString(elf.DT_NEEDED)
-		runpath, _ := f.DynString(elf.DT_RUNPATH)
-		rpath, _ := f.DynString(elf.DT_RPATH)
-		f.Close()
-		if interp != "" && !seen[interp] {
-			seen[interp] = true
-			out = append(out, interp)
-		}
-		search := expandOrigin(append(rpath, runpath...), filepath.Dir(obj))
-		for _, lib := range needed {
-			p := findLib(lib, search)
-			if p == "" || seen[p] {
-				continue
+		for _, p := range deps {
+			if !seen[p] {
+				seen[p] = true
+				queue = append(queue, obj{path: p, dep: true})
 			}
-			seen[p] = true
-			out = append(out, p)
-			queue = append(queue, p)
 		}
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// elfDeps reads the ELF object at path and returns its loader and the
+// libraries it needs, found as the loader would find them. debug/elf may
+// panic on a malformed file; that is an error like any other here.
+func elfDeps(path string) (deps []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			deps, err = nil, fmt.Errorf("malformed ELF: %v", r)
+		}
+	}()
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP && p.Filesz > 0 && p.Filesz < 4096 {
+			b := make([]byte, p.Filesz)
+			if _, err := p.ReadAt(b, 0); err == nil {
+				if interp := strings.TrimRight(string(b), "\x00"); filepath.IsAbs(interp) {
+					deps = append(deps, filepath.Clean(interp))
+				}
+			}
+		}
+	}
+	needed, _ := f.DynString(elf.DT_NEEDED)
+	runpath, _ := f.DynString(elf.DT_RUNPATH)
+	rpath, _ := f.DynString(elf.DT_RPATH)
+	search := expandOrigin(append(rpath, runpath...), filepath.Dir(path))
+	for _, lib := range needed {
+		if p := findLib(lib, search); p != "" {
+			deps = append(deps, p)
+		}
+	}
+	return deps, nil
 }
 
 func expandOrigin(paths []string, origin string) []string {
@@ -293,7 +383,10 @@ func expandOrigin(paths []string, origin string) []string {
 
 func findLib(name string, search []string) string {
 	if strings.Contains(name, "/") {
-		return name
+		if filepath.IsAbs(name) {
+			return filepath.Clean(name)
+		}
+		return ""
 	}
 	for _, d := range append(search, libDirs...) {
 		p := filepath.Join(d, name)

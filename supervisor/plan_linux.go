@@ -31,10 +31,13 @@ func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
 	p := &plan{newNet: newNet}
 	exp := newExposer()
 	var loader []string
-	if pol.Interpreter.Discover {
-		in, err := DiscoverInterpreter(ctx, r.o.Path, pol.Interpreter.SitePackages)
-		if err != nil {
-			return nil, err
+	if pol.Interpreter.Discover || r.o.view != nil {
+		in := r.o.view
+		if in == nil {
+			var err error
+			if in, err = DiscoverInterpreter(ctx, r.o.Path, pol.Interpreter.SitePackages); err != nil {
+				return nil, err
+			}
 		}
 		for _, path := range append(append([]string{r.o.Path, in.Executable}, in.Dirs...), in.Files...) {
 			if err := exp.expose(path); err != nil {

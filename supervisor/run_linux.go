@@ -45,6 +45,11 @@ type Options struct {
 	// Options' streams; the run takes it (and closes it) if it fits the
 	// policy, and starts one of its own otherwise. nil: the run starts one.
 	Stub *Stub
+
+	// view, when not nil, is what the run shows of the interpreter in
+	// place of discovering it: discovery's own run (askInterpreter)
+	// shows the interpreter's prefix this way.
+	view *Interpreter
 }
 
 // Tuning holds knobs of the notify loop that benchmarks compare. The zero

@@ -375,7 +375,11 @@ func findProgram(name string) (string, error) {
 	if err != nil {
 		return "", failf(supervisor.StatusFailed, "%s: %v", name, err)
 	}
-	if real, ok := pyenvShim(path); ok {
+	real, ok, err := pyenvShim(path)
+	if err != nil {
+		return "", failf(supervisor.StatusFailed, "%s: %v", name, err)
+	}
+	if ok {
 		path = real
 	}
 	if err := checkELF(path); err != nil {
@@ -389,30 +393,53 @@ func findProgram(name string) (string, error) {
 // $PYENV_VERSION, else the nearest .python-version, else
 // $PYENV_ROOT/version. Reading those files is what `pyenv which` does, at
 // a fraction of its cost.
-func pyenvShim(path string) (string, bool) {
+//
+// A .python-version may have been written by an earlier guest through a
+// writable mount, so a version is only a name: one with "/" or that is
+// "." or ".." is refused (as pyenv refuses it), and the binary it names
+// must lie under $PYENV_ROOT/versions once every link is resolved. ok is
+// false when path is not a shim or no listed version has the command.
+func pyenvShim(path string) (real string, ok bool, err error) {
 	shims := filepath.Dir(path)
 	if filepath.Base(shims) != "shims" {
-		return "", false
+		return "", false, nil
 	}
 	root := filepath.Dir(shims)
 	name := filepath.Base(path)
-	for _, v := range pyenvVersions(root) {
+	versions, err := filepath.EvalSymlinks(filepath.Join(root, "versions"))
+	if err != nil {
+		return "", false, nil
+	}
+	vs, from := pyenvVersions(root)
+	for _, v := range vs {
 		if v == "system" {
 			continue
 		}
-		p := filepath.Join(root, "versions", v, "bin", name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			if real, err := filepath.EvalSymlinks(p); err == nil {
-				return real, true
-			}
+		if v == "." || v == ".." || strings.Contains(v, "/") {
+			return "", false, fmt.Errorf("%s names the pyenv version %q, which is not a version name (pyenv refuses names with \"/\" and \"..\"); a sandboxed program may have written it: check the file", from, v)
 		}
+		p := filepath.Join(root, "versions", v, "bin", name)
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			continue
+		}
+		if !strings.HasPrefix(real, versions+"/") {
+			return "", false, fmt.Errorf("the pyenv version %q (from %s) runs %s, which lies outside %s; gaol runs only interpreters pyenv installed there", v, from, real, versions)
+		}
+		return real, true, nil
 	}
-	return "", false
+	return "", false, nil
 }
 
-func pyenvVersions(root string) []string {
+// pyenvVersions returns the versions pyenv would choose, and where it
+// found them.
+func pyenvVersions(root string) ([]string, string) {
 	if v := os.Getenv("PYENV_VERSION"); v != "" {
-		return strings.Split(v, ":")
+		return strings.Split(v, ":"), "$PYENV_VERSION"
 	}
 	read := func(file string) []string {
 		b, err := os.ReadFile(file)
@@ -423,8 +450,9 @@ func pyenvVersions(root string) []string {
 	}
 	if dir, err := os.Getwd(); err == nil {
 		for {
-			if vs := read(filepath.Join(dir, ".python-version")); len(vs) > 0 {
-				return vs
+			file := filepath.Join(dir, ".python-version")
+			if vs := read(file); len(vs) > 0 {
+				return vs, file
 			}
 			parent := filepath.Dir(dir)
 			if parent == dir {
@@ -433,7 +461,8 @@ func pyenvVersions(root string) []string {
 			dir = parent
 		}
 	}
-	return read(filepath.Join(root, "version"))
+	file := filepath.Join(root, "version")
+	return read(file), file
 }
 
 // checkELF accepts only ELF executables: the sandbox runs no shell, so a

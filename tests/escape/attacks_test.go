@@ -112,6 +112,10 @@ var attacks = []attack{
 		what: "a guest cannot give a file in a --rw host directory the set-user-ID or set-group-ID bit"},
 	{name: "planted_outputs", want: wantDone, prepare: withPlantedOutputs,
 		what: "links, hard links and FIFOs left in a --rw mount redirect neither this run's keep copy nor the next run's --result, --trace and keep (status 125, one line)"},
+	{name: "planted_interpreter", want: wantDone, prepare: withPlantedInterpreter,
+		what: "an interpreter and a .python-version left in a --rw mount: the next run through a pyenv shim refuses the version name, and naming the planted binary runs it only inside the discovery sandbox (status 125, one line; it writes no host file)"},
+	{name: "planted_cache", want: wantDone, prepare: withPlantedCache,
+		what: "interpreter cache entries rewritten through a --rw mount to list a host directory: the next run on the default profile shows it nothing of that directory"},
 	{name: "cpu_burn", want: wantLimit("cpu"), flags: []string{"--cpu", "2s"}, maxWall: 12 * time.Second,
 		what: "native spinning on every core is ended at the 2 s CPU budget"},
 	{name: "output_flood", want: wantLimit("output"), flags: []string{"--output", "1MiB"}, maxWall: 10 * time.Second,
@@ -461,6 +465,105 @@ func withWritableMount(e *env) {
 			}
 			if st.Mode&(syscall.S_ISUID|syscall.S_ISGID) != 0 {
 				out = append(out, fmt.Sprintf("the host file %s is now mode %04o, owned by uid %d", d.Name(), st.Mode&0o7777, st.Uid))
+			}
+		}
+		return out
+	})
+}
+
+// withPlantedInterpreter mounts a host directory read-write at /rw and,
+// after the attack's run, starts gaol from it twice as an operator would:
+// once with a pyenv shim first on PATH (so that the .python-version the
+// guest left chooses the interpreter), once naming the planted binary.
+// Both must fail with status 125 and one line; the canary directory
+// snapshot (taken around the whole attack) shows the planted code wrote
+// nothing, and the second line shows that it did run, inside the sandbox.
+func withPlantedInterpreter(e *env) {
+	rw := e.t.TempDir()
+	must(e.t, os.WriteFile(filepath.Join(rw, "host.txt"), []byte(rw+"\n"), 0o644))
+	e.flags = append(e.flags, "--rw", rw+":/rw")
+	root := e.t.TempDir() // a pyenv root with a shim and no version
+	must(e.t, os.MkdirAll(filepath.Join(root, "versions"), 0o755))
+	must(e.t, os.MkdirAll(filepath.Join(root, "shims"), 0o755))
+	must(e.t, os.WriteFile(filepath.Join(root, "shims", "python3"), []byte("#!/bin/sh\nexec pyenv exec python3 \"$@\"\n"), 0o755))
+	e.check(func(r *run) []string {
+		var out []string
+		for _, c := range []struct {
+			what  string
+			path  string // prepended to PATH
+			prog  string
+			match string
+		}{
+			{"gaol run -- python3 through a pyenv shim", filepath.Join(root, "shims"), "python3", "which is not a version name"},
+			{"gaol run -- the planted binary", "", filepath.Join(rw, "v", "bin", "python3"), "planted code ran; could not write the marker"},
+		} {
+			cmd := exec.Command(gaolBin, "run", "--", c.prog, "-c", "print('RAN')")
+			cmd.Dir = rw
+			cmd.Env = append(os.Environ(), "TMPDIR="+e.gaolTmp, "PYENV_VERSION=")
+			if c.path != "" {
+				cmd.Env = append(cmd.Env, "PATH="+c.path+":"+os.Getenv("PATH"))
+			}
+			cmd.WaitDelay = 5 * time.Second
+			timer := time.AfterFunc(40*time.Second, func() { cmd.Process.Kill() })
+			b, _ := cmd.CombinedOutput()
+			timer.Stop()
+			msg := strings.TrimSpace(string(b))
+			if code := cmd.ProcessState.ExitCode(); code != 125 || !strings.Contains(msg, c.match) || strings.Count(msg, "\n") > 0 {
+				out = append(out, fmt.Sprintf("%s: exited %d (want 125 and one line with %q): %s", c.what, code, c.match, tail([]byte(msg))))
+			}
+		}
+		return out
+	})
+}
+
+// withPlantedCache points gaol's cache at a host directory mounted
+// read-write at /cache and, after the attack's run, runs gaol again on
+// the default profile with that cache, reading the canary file.
+func withPlantedCache(e *env) {
+	cache := e.t.TempDir()
+	e.environ = append(e.environ, "XDG_CACHE_HOME="+cache)
+	e.flags = append(e.flags, "--rw", cache+":/cache")
+	e.check(func(r *run) []string {
+		var out []string
+		entries, _ := filepath.Glob(filepath.Join(cache, "gaol", "interp-*.json"))
+		if len(entries) == 0 {
+			return []string{"gaol wrote no cache entry for the guest to rewrite"}
+		}
+		for _, variant := range []string{"", ".dirs", ".files"} {
+			what := "the rewritten cache"
+			if variant != "" {
+				what = "the cache rewritten in its " + variant[1:] + " only"
+				for _, f := range entries {
+					if err := os.Rename(f+variant, f); err != nil {
+						out = append(out, fmt.Sprintf("the guest left no %s: %v", f+variant, err))
+					}
+				}
+			}
+			cmd := exec.Command(gaolBin, "run", "--", "python3", "-c", fmt.Sprintf(`
+import os
+for p in (%[1]q, %[2]q):
+    try:
+        print(os.listdir(p) if os.path.isdir(p) else open(p).read())
+    except OSError as e:
+        print("refused", p, e.strerror)
+`, e.c.dir, e.c.file))
+			cmd.Env = append(os.Environ(), "TMPDIR="+e.gaolTmp, "XDG_CACHE_HOME="+cache)
+			cmd.WaitDelay = 5 * time.Second
+			timer := time.AfterFunc(40*time.Second, func() { cmd.Process.Kill() })
+			b, _ := cmd.CombinedOutput()
+			timer.Stop()
+			if code := cmd.ProcessState.ExitCode(); code != 0 || strings.Count(string(b), "refused") != 2 {
+				out = append(out, fmt.Sprintf("the next run with %s: exited %d, want 0 with both canaries refused: %s", what, code, tail(b)))
+			}
+			for secret, s := range e.c.secrets.all() {
+				if s != "" && strings.Contains(string(b), s) {
+					out = append(out, fmt.Sprintf("the next run with %s printed %s", what, secret))
+				}
+			}
+			for _, f := range entries {
+				if b, err := os.ReadFile(f); err == nil && (strings.Contains(string(b), e.c.dir)) {
+					out = append(out, fmt.Sprintf("after the next run with %s, %s still lists a canary", what, f))
+				}
 			}
 		}
 		return out

@@ -57,6 +57,7 @@ type env struct {
 	token   string
 	gaolTmp string   // gaol's TMPDIR: must be empty after the run
 	flags   []string // extra `gaol run` flags
+	environ []string // extra environment variables of gaol
 	extra   []*os.File
 	stdin   *os.File
 	checks  []func(r *run) []string
@@ -195,7 +196,7 @@ func execute(t *testing.T, a attack, e *env) *run {
 	args = append(args, e.c.args()...)
 	r := &run{e: e}
 	r.cmd = exec.Command(gaolBin, args...)
-	r.cmd.Env = append(os.Environ(), e.c.secrets.envName+"="+e.c.secrets.envValue, "TMPDIR="+e.gaolTmp)
+	r.cmd.Env = append(append(os.Environ(), e.c.secrets.envName+"="+e.c.secrets.envValue, "TMPDIR="+e.gaolTmp), e.environ...)
 	r.cmd.Stdin = e.stdin
 	r.cmd.Stderr = &r.stderr
 	r.cmd.ExtraFiles = e.extra
