@@ -37,6 +37,7 @@ type session struct {
 	fifos     fifoWaits        // FIFO opens waiting for their other end
 	async     asyncCalls       // answers given from goroutines (async.go)
 	dests     hostDestinations // the policy's host destinations (sys_net.go)
+	handed    handedSweep      // bounds what the VFS remembers of handed files (handed_linux.go)
 
 	// stubTgid is the host pid of gaol's stub, the one process whose
 	// notifications are trusted, and only until the interpreter's exec.
@@ -46,8 +47,9 @@ type session struct {
 	seq         atomic.Uint64
 	intercepted atomic.Uint64
 	denied      atomic.Uint64
-	firstExec   atomic.Bool // the stub's own exec of the interpreter has been let through
-	token       sync.Mutex  // held by the one worker that polls and receives
+	panics      atomic.Uint64 // handler panics (dispatch)
+	firstExec   atomic.Bool   // the stub's own exec of the interpreter has been let through
+	token       sync.Mutex    // held by the one worker that polls and receives
 	wg          sync.WaitGroup
 }
 
@@ -68,6 +70,9 @@ func (s *session) stop() {
 	unix.Write(s.stopFD, one)
 	s.async.end()
 	s.wg.Wait()
+	if n := s.panics.Load(); n > 1 {
+		s.log.Error("handler panics in this run", "count", n)
+	}
 }
 
 func (s *session) worker() {
@@ -187,10 +192,14 @@ func (s *session) complete(c *call, r reply, t0 time.Time) {
 
 func (s *session) dispatch(c *call, sc seccomp.Syscall, known bool) (r reply) {
 	// A handler that panics is a bug in gaol; the guest's call fails with
-	// ENOSYS and the run goes on, with the bug in the log.
+	// ENOSYS and the run goes on, with the bug in the log: the first panic
+	// with its stack, the count of all at the run's end (stop), so that a
+	// guest repeating the call cannot flood gaol's stderr.
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("handler panicked", "syscall", c.ev.Syscall, "panic", p, "stack", string(debug.Stack()))
+			if s.panics.Add(1) == 1 {
+				s.log.Error("handler panicked", "syscall", c.ev.Syscall, "panic", p, "stack", string(debug.Stack()))
+			}
 			r = reply{action: actDeny, errno: unix.ENOSYS, rule: "gaol: internal error"}
 		}
 	}()

@@ -14,23 +14,28 @@ var Version = "0.1.0-dev"
 // Result is the one record every run ends with, also when the guest
 // crashed or was killed. It is written as JSON by `gaol run --result`.
 type Result struct {
-	ExitCode   *int         `json:"exit_code"`            // the guest's exit status; null when a signal ended it
-	Signal     string       `json:"signal,omitempty"`     // the signal that ended it (SIGKILL, SIGSEGV, …)
-	Limit      Limit        `json:"limit"`                // the budget that stopped it: cpu, wall, memory, output, tasks, disk or none
-	Cancelled  string       `json:"cancelled,omitempty"`  // what cancelled the run while the guest ran: a signal's name (SIGTERM), or the context's error
-	CPUUser    float64      `json:"cpu_user_s"`           // user CPU seconds of the guest
-	CPUSystem  float64      `json:"cpu_system_s"`         // system CPU seconds of the guest
-	PeakRSS    int64        `json:"peak_rss_bytes"`       // peak resident set size of the guest
-	Wall       float64      `json:"wall_s"`               // wall-clock seconds from start to end
-	Syscalls   Counts       `json:"syscalls"`             // intercepted syscalls
-	OutputSize int64        `json:"output_bytes"`         // bytes the guest wrote to stdout and stderr
-	Version    string       `json:"gaol_version"`         // gaol's version
-	Policy     string       `json:"policy"`               // the policy's name
-	Layers     []string     `json:"layers"`               // the isolation layers in force
-	Kept       []KeepReport `json:"kept,omitempty"`       // what was copied out of each scratch mount with keep
-	Error      string       `json:"error,omitempty"`      // why gaol itself failed, if it did
-	ExecError  string       `json:"exec_error,omitempty"` // why the interpreter could not be executed
-	Status     int          `json:"status"`               // the CLI's exit status for this result (see docs/cli.md)
+	ExitCode  *int    `json:"exit_code"`           // the guest's exit status; null when a signal ended it
+	Signal    string  `json:"signal,omitempty"`    // the signal that ended it (SIGKILL, SIGSEGV, …)
+	Limit     Limit   `json:"limit"`               // the budget that stopped it: cpu, wall, memory, output, tasks, disk or none
+	Cancelled string  `json:"cancelled,omitempty"` // what cancelled the run while the guest ran: a signal's name (SIGTERM), or the context's error
+	CPUUser   float64 `json:"cpu_user_s"`          // user CPU seconds of the guest
+	CPUSystem float64 `json:"cpu_system_s"`        // system CPU seconds of the guest
+	PeakRSS   int64   `json:"peak_rss_bytes"`      // peak resident set size of the guest
+	// SupervisorRSS is the peak resident set size of the process gaol's
+	// supervisor runs in, when the run ended: for `gaol run` that of
+	// this run's supervisor; for a program running several runs, the
+	// peak of all of them so far.
+	SupervisorRSS int64        `json:"supervisor_peak_rss_bytes"`
+	Wall          float64      `json:"wall_s"`               // wall-clock seconds from start to end
+	Syscalls      Counts       `json:"syscalls"`             // intercepted syscalls
+	OutputSize    int64        `json:"output_bytes"`         // bytes the guest wrote to stdout and stderr
+	Version       string       `json:"gaol_version"`         // gaol's version
+	Policy        string       `json:"policy"`               // the policy's name
+	Layers        []string     `json:"layers"`               // the isolation layers in force
+	Kept          []KeepReport `json:"kept,omitempty"`       // what was copied out of each scratch mount with keep
+	Error         string       `json:"error,omitempty"`      // why gaol itself failed, if it did
+	ExecError     string       `json:"exec_error,omitempty"` // why the interpreter could not be executed
+	Status        int          `json:"status"`               // the CLI's exit status for this result (see docs/cli.md)
 }
 
 // Counts are the syscall counters of a run.

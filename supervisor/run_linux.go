@@ -75,8 +75,19 @@ func Run(ctx context.Context, o Options) *Result {
 		res.Error = err.Error()
 	}
 	res.Wall = time.Since(r.start).Seconds()
+	res.SupervisorRSS = selfPeakRSS()
 	res.Status = res.exitStatus()
 	return res
+}
+
+// selfPeakRSS is the peak resident set size of this process in bytes
+// (getrusage's ru_maxrss, which Linux gives in KiB), or 0.
+func selfPeakRSS() int64 {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Maxrss << 10
 }
 
 type runner struct {

@@ -99,6 +99,7 @@ func (c *call) openAt(dirfd, pathArg, flags int, mode uint32, extra vfs.Flags) r
 	if err != nil {
 		return c.pathErr(err)
 	}
+	c.s.sweepHanded()
 	return inject(fd, flags&unix.O_CLOEXEC != 0)
 }
 

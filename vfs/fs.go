@@ -94,15 +94,30 @@ type FS struct {
 	start   time.Time
 	nextIno uint64
 	mu      sync.Mutex
-	known   map[fileID]string // files handed to the guest: host identity → guest path
-	opened  map[fileID]bool   // files handed to the guest: host identity → through a writable mount
-	devs    map[uint64]uint64 // host st_dev → the device number the guest sees
-	dynInos map[string]uint64 // produced nodes: guest path → inode number
-	fds     []int             // fds to close on Close
-	hosts   []*node           // host mounts, by guest path: those a followed host symlink may lead into
+	known   map[fileID]*handed // files handed to the guest, by host identity; Forget prunes it
+	shadows map[fileID]string  // shadow directories: host identity → the virtual directory's path
+	handed  uint64             // files handed so far: the generation of the next entry of known
+	kept    int                // the bytes known holds, by handedCost
+	devs    map[uint64]uint64  // host st_dev → the device number the guest sees
+	dynInos map[string]uint64  // produced nodes: guest path → inode number
+	fds     []int              // fds to close on Close
+	hosts   []*node            // host mounts, by guest path: those a followed host symlink may lead into
 }
 
 type fileID struct{ dev, ino uint64 }
+
+// handed is what the FS remembers of a file it handed to the guest: the
+// guest path it was opened as, whether through a writable mount, and
+// when (the value of FS.handed then).
+type handed struct {
+	path     string
+	writable bool
+	gen      uint64
+}
+
+// handedCost is what one entry of FS.known costs, about: its path and a
+// map entry with its handed.
+func handedCost(path string) int { return len(path) + 96 }
 
 // New builds the tree. Mounts may come in any order; parents that no mount
 // declares become virtual directories (mode 0555). A host path that does
@@ -112,8 +127,8 @@ func New(mounts []Mount, opts Options) (*FS, error) {
 	fs := &FS{
 		opts:    opts,
 		start:   time.Now(),
-		known:   map[fileID]string{},
-		opened:  map[fileID]bool{},
+		known:   map[fileID]*handed{},
+		shadows: map[fileID]string{},
 		devs:    map[uint64]uint64{},
 		dynInos: map[string]uint64{},
 	}

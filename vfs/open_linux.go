@@ -257,9 +257,44 @@ func (fs *FS) noteOpened(fd int, writable bool, guest string) {
 	}
 	id := fileID{st.Dev, st.Ino}
 	fs.mu.Lock()
-	fs.opened[id] = writable
-	fs.known[id] = guest
+	if old := fs.known[id]; old != nil {
+		fs.kept -= handedCost(old.path)
+	}
+	fs.known[id] = &handed{path: guest, writable: writable, gen: fs.handed}
+	fs.kept += handedCost(guest)
+	fs.handed++
 	fs.mu.Unlock()
+}
+
+// Handed returns about how many bytes of memory the FS holds for what it
+// remembers of the files it handed to the guest, and how many it has
+// handed in all: the generation Forget takes.
+func (fs *FS) Handed() (bytes int, gen uint64) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.kept, fs.handed
+}
+
+// Forget drops what the FS remembers of the files it handed to the guest
+// before generation before (a value Handed returned) that held does not
+// report as still held by the guest, and returns how much it remembers
+// then, in bytes as Handed counts them. What it remembers serves only calls on fds the guest holds
+// (PathOf, OpenedWritable), so forgetting a file no fd holds changes no
+// answer; a file that comes back later (an fd received over a socket, a
+// file handed while the caller listed the guest's fds) is answered as one
+// the FS never handed out, which refuses rather than allows: EBADF or
+// EACCES for dirfd-relative calls and reads of its directory, no fchmod
+// through a writable mount, "unknown:[N]" in /proc/self/fd.
+func (fs *FS) Forget(held func(dev, ino uint64) bool, before uint64) int {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for id, h := range fs.known {
+		if h.gen < before && !held(id.dev, id.ino) {
+			delete(fs.known, id)
+			fs.kept -= handedCost(h.path)
+		}
+	}
+	return fs.kept
 }
 
 // OpenedWritable reports whether the host file with this identity was
@@ -268,7 +303,8 @@ func (fs *FS) noteOpened(fd int, writable bool, guest string) {
 func (fs *FS) OpenedWritable(st *unix.Stat_t) bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	return fs.opened[fileID{st.Dev, st.Ino}]
+	h := fs.known[fileID{st.Dev, st.Ino}]
+	return h != nil && h.writable
 }
 
 func (fs *FS) openVirtual(n *node, flags int) (int, error) {
@@ -318,7 +354,7 @@ func (fs *FS) openShadow(n *node, flags int) (int, error) {
 		fs.fds = append(fs.fds, fd)
 		var st unix.Stat_t
 		if unix.Fstat(fd, &st) == nil {
-			fs.known[fileID{st.Dev, st.Ino}] = n.path
+			fs.shadows[fileID{st.Dev, st.Ino}] = n.path
 		}
 	}
 	shadow := n.shadow
@@ -345,8 +381,12 @@ func (fs *FS) openShadowLink(n *node) (int, error) {
 // last one used). It survives dup, dup2 and fork because it keys on the
 // file, not on the fd number, and follows renames made through Rename.
 func (fs *FS) PathOf(st *unix.Stat_t) (string, bool) {
+	id := fileID{st.Dev, st.Ino}
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	p, ok := fs.known[fileID{st.Dev, st.Ino}]
+	if h := fs.known[id]; h != nil {
+		return h.path, true
+	}
+	p, ok := fs.shadows[id]
 	return p, ok
 }

@@ -219,12 +219,14 @@ func (fs *FS) mayRename(from, to *Loc) error {
 func (fs *FS) renamed(from, to string, exchange bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	for id, p := range fs.known {
-		if rest, ok := below(p, from); ok {
-			fs.known[id] = to + rest
-		} else if rest, ok := below(p, to); ok && exchange {
-			fs.known[id] = from + rest
+	for _, h := range fs.known {
+		old := h.path
+		if rest, ok := below(h.path, from); ok {
+			h.path = to + rest
+		} else if rest, ok := below(h.path, to); ok && exchange {
+			h.path = from + rest
 		}
+		fs.kept += len(h.path) - len(old)
 	}
 }
 
