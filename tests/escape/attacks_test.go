@@ -20,6 +20,10 @@ import (
 // checks of run.judge: no secret in the output or the trace, the canary
 // directory unchanged, no host listener reached, the host process alive,
 // nothing left behind, gaol's TMPDIR empty, gaol itself not failed.
+// ownPolicy is defaultOnly for an attack that brings a permissive policy
+// of its own (processes, network or keep), which it runs under.
+const ownPolicy = "it runs under a permissive policy of its own"
+
 var attacks = []attack{
 	{name: "raw_path_syscalls", want: wantDone,
 		what: "open/openat/openat2/newfstatat/statx/readlink/access/getxattr and mutations of host paths through ctypes all fail; nothing read, nothing changed"},
@@ -60,7 +64,8 @@ var attacks = []attack{
 	{name: "network", want: wantDone,
 		what: "TCP, TCP Fast Open, UDP, sendmsg/sendmmsg to the host's loopback listeners and raw/packet/netlink/vsock sockets fail; nothing arrived"},
 	{name: "network_listen", want: wantDone, prepare: withNetworkPolicy,
-		what: "under a policy with network.connect entries no host port listens for the guest: unbound listen, failed or closed host sockets, dup2 racing listen 3000 times, a thread without CLONE_FILES"},
+		defaultOnly: ownPolicy,
+		what:        "under a policy with network.connect entries no host port listens for the guest: unbound listen, failed or closed host sockets, dup2 racing listen 3000 times, a thread without CLONE_FILES"},
 	{name: "tiocsti", want: wantDone, prepare: withPTY,
 		what: "TIOCSTI/TIOCLINUX/TIOCCONS/TIOCSETD with a pty as stdin inject nothing into the host terminal, whose settings are restored"},
 	{name: "tiocsti_stdin_null", script: "tiocsti", want: wantDone,
@@ -68,7 +73,8 @@ var attacks = []attack{
 	{name: "signals", want: wantDone,
 		what: "kill/tgkill/tkill/sigqueue/pidfd/F_SETOWN/setpriority/affinity/prlimit against a host process and kill(-1) fail; it lives, unreniced"},
 	{name: "stub_reach", want: wantDone, prepare: withProcesses(4),
-		what: "with processes allowed, no clone makes a namespace, a sibling of the interpreter or a thread with its own fds or cwd; kill/tkill/tgkill and file-owner signals (F_SETOWN, F_SETOWN_EX, F_SETSIG, O_ASYNC) cannot disturb gaol's stub"},
+		defaultOnly: ownPolicy,
+		what:        "with processes allowed, no clone makes a namespace, a sibling of the interpreter or a thread with its own fds or cwd; kill/tkill/tgkill and file-owner signals (F_SETOWN, F_SETOWN_EX, F_SETSIG, O_ASYNC) cannot disturb gaol's stub"},
 	{name: "namespaces", want: wantDone,
 		what: "unshare/clone CLONE_NEW*, setns, mount API, chroot, pivot_root, keyctl, bpf, perf, userfaultfd, seccomp, modules and privilege prctls fail; no capabilities"},
 	{name: "environment", want: wantDone,
@@ -82,7 +88,8 @@ var attacks = []attack{
 	{name: "bad_pointers", want: wantDone,
 		what: "NULL, unmapped, kernel, PROT_NONE and unterminated pointers get errors (EFAULT) without harming gaol"},
 	{name: "fork_bomb", want: wantDone, maxWall: 15 * time.Second,
-		what: "fork, vfork, clone, posix_spawn, multiprocessing, subprocess and forkpty all fail; nothing left behind"},
+		defaultOnly: "it asserts that no fork succeeds, which process.max = 4 allows",
+		what:        "fork, vfork, clone, posix_spawn, multiprocessing, subprocess and forkpty all fail; nothing left behind"},
 	{name: "thread_bomb", want: wantDoneOrLimit("tasks"), maxWall: 20 * time.Second, prepare: countTasks,
 		what: "the guest cannot hold more than 4096 tasks (the tasks budget ends it); the host can still fork; nothing left behind"},
 	{name: "memory_sparse", want: wantLimit("memory"), maxWall: 10 * time.Second,
@@ -95,7 +102,8 @@ var attacks = []attack{
 	{name: "disk_fill", want: wantDone, maxWall: 20 * time.Second,
 		what: "/tmp fills stop at the quota with ENOSPC/EFBIG (64 MiB, 4096 inodes); the run ends cleanly; no temp left"},
 	{name: "zombies", want: wantDone,
-		what: "unwaited forks and clones fail, no subreaper, unjoined threads die with the run; nothing left behind"},
+		defaultOnly: "it asserts that no fork succeeds, which process.max = 4 allows",
+		what:        "unwaited forks and clones fail, no subreaper, unjoined threads die with the run; nothing left behind"},
 	{name: "sleep_forever", want: wantLimit("wall"), flags: []string{"--wall", "3s"}, maxWall: 8 * time.Second,
 		what: "a guest that sleeps and ignores signals is ended at the 3 s wall budget"},
 	{name: "relay_hang", want: wantLimit("wall"), flags: []string{"--wall", "5s"}, maxWall: 7 * time.Second,
@@ -111,7 +119,8 @@ var attacks = []attack{
 	{name: "setuid_rw", want: wantDone, prepare: withWritableMount,
 		what: "a guest cannot give a file in a --rw host directory the set-user-ID or set-group-ID bit"},
 	{name: "planted_outputs", want: wantDone, prepare: withPlantedOutputs,
-		what: "links, hard links and FIFOs left in a --rw mount redirect neither this run's keep copy nor the next run's --result, --trace and keep (status 125, one line)"},
+		defaultOnly: ownPolicy,
+		what:        "links, hard links and FIFOs left in a --rw mount redirect neither this run's keep copy nor the next run's --result, --trace and keep (status 125, one line)"},
 	{name: "planted_interpreter", want: wantDone, prepare: withPlantedInterpreter,
 		what: "an interpreter and a .python-version left in a --rw mount: the next run through a pyenv shim refuses the version name, and naming the planted binary runs it only inside the discovery sandbox (status 125, one line; it writes no host file)"},
 	{name: "planted_cache", want: wantDone, prepare: withPlantedCache,

@@ -91,17 +91,27 @@ func TestEscape(t *testing.T) {
 	var rep report
 	t.Run("attacks", func(t *testing.T) {
 		for _, a := range attacks {
-			t.Run(a.name, func(t *testing.T) {
-				t.Parallel()
-				v := runAttack(t, a)
-				rep.add(v)
-				if v.skipped != "" {
-					t.Skip(v.skipped)
+			for _, p := range profiles {
+				if !a.runsUnder(p) {
+					continue
 				}
-				for _, f := range v.failures {
-					t.Errorf("ESCAPED: %s", f)
+				name := a.name
+				if p.name != "default" {
+					name += "/" + p.name
 				}
-			})
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					v := runAttack(t, a, p)
+					v.name = name
+					rep.add(v)
+					if v.skipped != "" {
+						t.Skip(v.skipped)
+					}
+					for _, f := range v.failures {
+						t.Errorf("ESCAPED: %s", f)
+					}
+				})
+			}
 		}
 	})
 	rep.print(os.Stdout)

@@ -25,6 +25,10 @@ type attack struct {
 	flags   []string      // extra `gaol run` flags
 	maxWall time.Duration // the run must end within this; 0: no check beyond the timeout
 	prepare func(e *env)  // extra setup: mounts, stdin, hooks, checks
+	// defaultOnly, when set, says why the attack runs under the default
+	// profile alone: what it asserts is what the permissive profile
+	// allows (a fork), or it brings a permissive policy of its own.
+	defaultOnly string
 }
 
 func (a attack) scriptName() string {
@@ -170,8 +174,11 @@ func (c *capped) bytes() []byte {
 
 // runAttack prepares the canaries, runs the attack under gaol and judges
 // the host-side outcome.
-func runAttack(t *testing.T, a attack) verdict {
+func runAttack(t *testing.T, a attack, p profile) verdict {
 	e := &env{t: t, c: newCanaries(t), token: "gaoltoken-" + randomHex(t, 8), gaolTmp: t.TempDir()}
+	if p.prepare != nil {
+		p.prepare(e)
+	}
 	if a.prepare != nil {
 		a.prepare(e)
 	}
