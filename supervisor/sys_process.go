@@ -78,6 +78,12 @@ func (c *call) laterExec(p string) reply {
 	if !c.s.execPaths[p] {
 		return deny(unix.EACCES, "process: exec only of programs the exec globs matched at the start, by absolute path")
 	}
+	if !c.s.clock.real() {
+		// The new image would get a vDSO of its own, reading the host's
+		// clocks without a syscall; the supervisor removes it only
+		// around the interpreter's own exec (vdso_linux.go).
+		return deny(unix.EACCES, "time: no exec under a guest clock (the new program would read the host's clock through its vDSO)")
+	}
 	return allow(c.ev.Rule)
 }
 
