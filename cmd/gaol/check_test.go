@@ -133,3 +133,15 @@ func TestDocsErrorsExample(t *testing.T) {
 		t.Errorf("gaol check bad.hcl prints\n%s\nthe docs show\n%s", got, out[1])
 	}
 }
+
+// TestSingleValuedFlagsGivenTwice: a second --policy (or --result,
+// --trace, --cwd, --time) is an error naming both values, before any
+// guest runs, never a silent replacement of the first.
+func TestSingleValuedFlagsGivenTwice(t *testing.T) {
+	for _, flag := range []string{"--policy", "--result", "--trace", "--cwd", "--time"} {
+		r := cli{args: gaolRun([]string{flag, "a", flag, "b"}, "-c", "print('RAN')")}.run(t)
+		if r.status != 125 || strings.Contains(r.stdout, "RAN") || !strings.Contains(r.stderr, `given twice ("a", then "b")`) {
+			t.Errorf("%s twice: status %d, stdout %q, stderr %q", flag, r.status, r.stdout, r.stderr)
+		}
+	}
+}

@@ -87,6 +87,29 @@ type runFlags struct {
 	mounts                               []policies.Mount
 }
 
+// onceFlag is a string flag that may be given once: a second --policy
+// or --result silently replacing the first would run another policy, or
+// write elsewhere, than one of the two the caller named.
+type onceFlag struct {
+	p   *string
+	set bool
+}
+
+func (o *onceFlag) String() string {
+	if o.p == nil {
+		return ""
+	}
+	return *o.p
+}
+
+func (o *onceFlag) Set(v string) error {
+	if o.set {
+		return fmt.Errorf("given twice (%q, then %q); give it once", *o.p, v)
+	}
+	*o.p, o.set = v, true
+	return nil
+}
+
 func cmdRun(args []string) int {
 	var f runFlags
 	fs := flag.NewFlagSet("gaol run", flag.ContinueOnError)
@@ -94,20 +117,20 @@ func cmdRun(args []string) int {
 		fmt.Fprintln(fs.Output(), "usage: gaol run [flags] [--] PROGRAM [ARGS...]")
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&f.policy, "policy", "", "policy `FILE` (HCL); default: the built-in python profile")
+	fs.Var(&onceFlag{p: &f.policy}, "policy", "policy `FILE` (HCL); default: the built-in python profile")
 	f.vars.register(fs)
-	fs.StringVar(&f.result, "result", "", "write the run result as JSON to `FILE`")
+	fs.Var(&onceFlag{p: &f.result}, "result", "write the run result as JSON to `FILE`")
 	fs.BoolVar(&f.json, "json", false, "print the run result as JSON to stderr after the run")
-	fs.StringVar(&f.trace, "trace", "", "write one JSON line per intercepted syscall to `FILE`")
+	fs.Var(&onceFlag{p: &f.trace}, "trace", "write one JSON line per intercepted syscall to `FILE`")
 	fs.DurationVar(&f.cpu, "cpu", 0, "CPU time budget (e.g. 5s), overrides the policy")
 	fs.DurationVar(&f.wall, "wall", 0, "wall time budget (e.g. 10s), overrides the policy")
 	fs.StringVar(&f.memory, "memory", "", "memory budget (e.g. 256MiB), overrides the policy")
 	fs.StringVar(&f.output, "output", "", "stdout+stderr budget (e.g. 1MiB), overrides the policy")
 	fs.Var(mountFlag{false, &f.mounts}, "ro", "mount host path read-only, `HOST[:GUEST]` (repeatable)")
 	fs.Var(mountFlag{true, &f.mounts}, "rw", "mount host path read-write, `HOST[:GUEST]` (repeatable)")
-	fs.StringVar(&f.cwd, "cwd", "", "the guest's working directory (a guest path)")
+	fs.Var(&onceFlag{p: &f.cwd}, "cwd", "the guest's working directory, a `PATH` in the guest")
 	fs.Var(&f.allowConnect, "allow-connect", "allow outbound connections to `HOST:PORT` (udp:HOST:PORT for datagrams), repeatable")
-	fs.StringVar(&f.timeMode, "time", "", "the guest's clocks, `MODE[@RFC3339]`: real, offset, frozen, virtual or coarse, overrides the policy")
+	fs.Var(&onceFlag{p: &f.timeMode}, "time", "the guest's clocks, `MODE[@RFC3339]`: real, offset, frozen, virtual or coarse, overrides the policy")
 	fs.StringVar(&f.logLevel, "log-level", "warn", "gaol's own log level: trace, debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
