@@ -8,7 +8,7 @@ PKGS      := ./...
 # hyperfine for `make bench`, strace for comparisons.
 DEB_PKGS  := pypy3 hyperfine strace
 
-.PHONY: all build test test-short fuzz bench lint install deps escape compat help clean
+.PHONY: all build test test-short fuzz bench lint install deps escape compat mutation help clean
 
 # Fuzz targets CI runs for a bounded time each: package and target.
 FUZZTIME ?= 10s
@@ -28,6 +28,7 @@ help:
 	@echo "make install  install gaol to $(PREFIX)/bin"
 	@echo "make escape   the adversarial escape suite (tests/escape) against $(BIN)"
 	@echo "make compat   CPython's test modules natively and under gaol (needs pyenv's CPython)"
+	@echo "make mutation apply each weakening in tests/mutation/mutations.txt and check a test fails (M=name for one)"
 
 # gaol is built static (CGO_ENABLED=0): a run starts the binary twice,
 # as the supervisor and as the guest stub, and a cgo build (which the net
@@ -82,6 +83,12 @@ escape: build
 # CPython's own test modules natively and under gaol, side by side.
 compat: build
 	python3 tests/compat/compat.py --gaol $(BIN)
+
+# Each weakening of tests/mutation/mutations.txt, applied alone to a copy of
+# the tree, must make its test fail. Slow (a build and a test per mutant),
+# so outside `make test`.
+mutation:
+	$(GO) run ./tests/mutation $(M)
 
 clean:
 	rm -rf bin
