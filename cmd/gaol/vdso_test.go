@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -118,42 +117,9 @@ except OSError as e:
 	}
 }
 
-// interpreterOf finds the interpreter gaol (at pid) runs: the one
-// descendant whose executable is not gaol's.
+// interpreterOf finds the interpreter gaol (at pid) runs: the child of
+// its stub, named by the interpreter's path.
 func interpreterOf(t *testing.T, gaol int) int {
 	t.Helper()
-	self, _ := os.Readlink("/proc/self/exe")
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		parents := map[int]int{}
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-			if err != nil {
-				continue
-			}
-			s := string(b)
-			f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-			if ppid, err := strconv.Atoi(f[1]); err == nil {
-				parents[pid] = ppid
-			}
-		}
-		for pid := range parents {
-			for a := parents[pid]; a > 1; a = parents[a] {
-				if a == gaol {
-					if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && exe != self {
-						return pid
-					}
-					break
-				}
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("no interpreter below gaol (pid %d)", gaol)
-	return 0
+	return childOf(t, childOf(t, gaol, "gaol-guest"), python)
 }
