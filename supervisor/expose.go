@@ -25,6 +25,23 @@ func (e *exposer) expose(p string) error {
 	return e.exposeDepth(filepath.Clean(p), 0)
 }
 
+// exposeHiding adds host directory p with the names in hide (at any depth
+// below it) hidden from the guest.
+func (e *exposer) exposeHiding(p string, hide []string) error {
+	if err := e.expose(p); err != nil || len(hide) == 0 {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(p) // where the mount expose made lies
+	if err != nil {
+		return err
+	}
+	if m, ok := e.mounts[real]; ok && m.Kind == vfs.KindHost {
+		m.Exclude = append(append([]string(nil), m.Exclude...), hide...)
+		e.mounts[real] = m
+	}
+	return nil
+}
+
 func (e *exposer) exposeDepth(p string, depth int) error {
 	if depth > 40 {
 		return fmt.Errorf("expose %s: too many levels of symbolic links", p)

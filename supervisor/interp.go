@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -21,6 +22,10 @@ type Interpreter struct {
 	Dirs       []string `json:"dirs"`       // standard library directories, exposed whole
 	Files      []string `json:"files"`      // single files: shared libraries and the ELF loader
 	Version    string   `json:"version"`
+	// Hidden are names hidden at any depth below Dirs: the site-packages
+	// directories a standard library directory holds (pyenv's
+	// lib/python3.X/site-packages) unless site_packages is set.
+	Hidden []string `json:"hidden,omitempty"`
 }
 
 // discoverScript prints what the interpreter itself says about its
@@ -192,11 +197,18 @@ func DiscoverInterpreter(ctx context.Context, path string, sitePackages bool) (*
 		cache.write(key, l)
 	}
 	in := &Interpreter{Executable: real, Version: l.Version, Files: l.Files}
+	if !sitePackages {
+		in.Hidden = sitePackageNames
+	}
 	// The profiles set LANG=C.UTF-8; without its locale data glibc falls
 	// back to "C", and CPython to ASCII and UTF-8 mode.
 	in.Dirs = append(append([]string(nil), l.Dirs...), existingDirs(localeDirs)...)
 	return in, nil
 }
+
+// sitePackageNames are the directories third-party packages are
+// installed in.
+var sitePackageNames = []string{"site-packages", "dist-packages"}
 
 // withoutSitePackages drops the site-packages directories (third-party
 // packages) from dirs unless they are asked for.
@@ -206,7 +218,7 @@ func withoutSitePackages(dirs []string, sitePackages bool) []string {
 	}
 	var out []string
 	for _, d := range dirs {
-		if !strings.Contains(d, "site-packages") && !strings.Contains(d, "dist-packages") {
+		if !slices.ContainsFunc(sitePackageNames, func(n string) bool { return strings.Contains(d, n) }) {
 			out = append(out, d)
 		}
 	}

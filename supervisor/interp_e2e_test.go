@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,39 @@ func TestEveryInterpreterRunsOnTheDefaultProfile(t *testing.T) {
 				t.Errorf("%s printed %q", path, stdout.String())
 			}
 		})
+	}
+}
+
+// TestSitePackagesFollowTheirSetting: a pyenv CPython keeps its
+// site-packages inside its standard library directory, which discovery
+// shows whole; with site_packages = false that directory is hidden, with
+// true it is shown.
+func TestSitePackagesFollowTheirSetting(t *testing.T) {
+	requireSandbox(t)
+	var path, site string
+	for name, p := range interpreters(t) {
+		if !strings.HasPrefix(name, "pyenv 3.") {
+			continue
+		}
+		if m, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Dir(p)), "lib", "python3.*", "site-packages")); len(m) == 1 {
+			path, site = p, m[0]
+			break
+		}
+	}
+	if path == "" {
+		t.Skip("no pyenv CPython with a site-packages directory on this machine")
+	}
+	for _, shown := range []bool{false, true} {
+		pol := builtin(t)
+		pol.Interpreter.SitePackages = shown
+		var stdout, stderr bytes.Buffer
+		res := supervisor.Run(context.Background(), supervisor.Options{
+			Policy: pol, Path: path, Argv: []string{path, "-S", "-c", "import os; print(os.path.isdir(" + strconv.Quote(site) + "))"},
+			Stdout: &stdout, Stderr: &stderr,
+		})
+		want := map[bool]string{false: "False\n", true: "True\n"}[shown]
+		if res.Error != "" || stdout.String() != want {
+			t.Errorf("site_packages = %v: %s is a directory: %q, want %q (%s)\n%s", shown, site, stdout.String(), want, describe(res), stderr.String())
+		}
 	}
 }

@@ -39,8 +39,13 @@ func (r *runner) plan(ctx context.Context, newNet bool) (*plan, error) {
 				return nil, err
 			}
 		}
-		for _, path := range append(append([]string{r.o.Path, in.Executable}, in.Dirs...), in.Files...) {
+		for _, path := range append([]string{r.o.Path, in.Executable}, in.Files...) {
 			if err := exp.expose(path); err != nil {
+				return nil, err
+			}
+		}
+		for _, dir := range in.Dirs {
+			if err := exp.exposeHiding(dir, in.Hidden); err != nil {
 				return nil, err
 			}
 		}
